@@ -1,0 +1,83 @@
+"""ConsoleMessenger: the port implemented by printing to a terminal."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TextIO
+
+from core.messaging.inbound import ButtonPressed
+from core.messaging.outbound import Button, OutgoingMessage, SentMessage
+from core.messaging.port import Capabilities
+
+from bots.console.translate import PLATFORM, dm_chat_id
+
+
+def render_buttons(buttons: list[Button]) -> str:
+    """``[1] Yes  [2] No``: how a terminal shows buttons (pressed with ``:press N``)."""
+    return "  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, 1))
+
+
+class ConsoleMessenger:
+    """Prints what the bot says, with the chat it says it in, and remembers buttons.
+
+    Args:
+        out: Where to print.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._ids = itertools.count(1)
+        self._buttons: dict[str, list[Button]] = {}
+
+    @property
+    def platform(self) -> str:
+        """``console``."""
+        return PLATFORM
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Buttons are shown numbered and pressed with ``:press``; edits are reprinted."""
+        return Capabilities(buttons=True, edit=True, max_text_length=100_000)
+
+    def _print(self, chat_id: str, message: OutgoingMessage, edited: bool = False) -> None:
+        lines = message.text.splitlines() or [""]
+        marker = " (edited)" if edited else ""
+        self._out.write(f"[{chat_id}] bot{marker}: {lines[0]}\n")
+        for line in lines[1:]:
+            self._out.write(f"    {line}\n" if line else "\n")
+        buttons = message.all_buttons()
+        if buttons:
+            self._out.write(f"    {render_buttons(buttons)}\n")
+            self._buttons[chat_id] = buttons
+        for attachment in (message.image, message.file):
+            if attachment is not None:
+                self._out.write(f"    (attached: {attachment.filename}, {len(attachment.content)} bytes)\n")
+        self._out.flush()
+
+    async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:
+        """Prints a message in a chat."""
+        self._print(chat_id, message)
+        return SentMessage(chat_id, str(next(self._ids)))
+
+    async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
+        """Prints a private message to ``user_id``."""
+        return await self.send(dm_chat_id(user_id), message)
+
+    async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
+        """Reprints the message, marked as edited."""
+        self._print(sent.chat_id, message, edited=True)
+
+    async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
+        """A terminal has no spinner to stop; the reply itself is the acknowledgement."""
+
+    def button(self, chat_id: str, choice: str) -> Button | None:
+        """The button ``choice`` (its number, or its label) of the chat's latest buttons."""
+        buttons = self._buttons.get(chat_id, [])
+        if choice.isdigit():
+            index = int(choice) - 1
+            return buttons[index] if 0 <= index < len(buttons) else None
+        wanted = choice.casefold().removeprefix("✓ ")
+        for button in buttons:
+            if button.label.casefold().removeprefix("✓ ") == wanted:
+                return button
+        return None

@@ -1,0 +1,84 @@
+"""Starting the bot: one CoreApp, the configured adapters, the scheduler, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from core.app import AppConfig, CoreApp
+from core.config.settings import Settings
+from core.db.database import Database
+from core.db.migrate import current_revision, head_revision, upgrade
+from core.scheduling.clock import OffsetClock
+
+log = logging.getLogger(__name__)
+
+AdapterRunner = Callable[[CoreApp, OffsetClock, Settings, asyncio.Event], Awaitable[None]]
+
+
+class PlatformUnavailable(Exception):
+    """A platform was asked for that cannot start (no adapter yet, or no credentials)."""
+
+
+async def _console(app: CoreApp, clock: OffsetClock, _s: Settings, stop: asyncio.Event) -> None:
+    from bots.console.main import serve
+
+    await serve(app, clock, stop)
+
+
+# The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
+ADAPTERS: dict[str, AdapterRunner] = {"console": _console}
+
+
+def app_config(settings: Settings) -> AppConfig:
+    """The core's configuration from the process settings."""
+    return AppConfig(
+        organisation=settings.organisation,
+        default_language=settings.default_language,
+        secret_key=settings.secrets.get("secret_key"),
+    )
+
+
+def check_platforms(settings: Settings, platforms: tuple[str, ...]) -> None:
+    """Refuses, before anything starts, platforms that cannot run.
+
+    Raises:
+        PlatformUnavailable: With a one-line reason.
+    """
+    for platform in platforms:
+        if platform not in ADAPTERS:
+            raise PlatformUnavailable(
+                f"the {platform} adapter is not part of this version of iopsbot yet"
+            )
+        if not settings.has_credentials(platform):
+            raise PlatformUnavailable(f"{platform}: no credentials in the environment")
+
+
+async def migrate(settings: Settings) -> tuple[str | None, str | None]:
+    """Applies migrations; returns the revisions before and after."""
+    db = Database(settings.database_url)
+    try:
+        before = await current_revision(db)
+        await upgrade(db)
+        return before, head_revision()
+    finally:
+        await db.dispose()
+
+
+async def run(settings: Settings, platforms: tuple[str, ...]) -> None:
+    """Runs the bot on ``platforms`` until every adapter stops or the process is interrupted."""
+    check_platforms(settings, platforms)
+    clock = OffsetClock()
+    app = await CoreApp.open(app_config(settings), Database(settings.database_url), clock)
+    stop = asyncio.Event()
+    try:
+        await app.start()
+        log.info("bot started", extra={"platforms": list(platforms)})
+        scheduler = asyncio.create_task(app.run_scheduler(stop))
+        adapters = [ADAPTERS[p](app, clock, settings, stop) for p in platforms]
+        await asyncio.gather(*adapters)
+        stop.set()
+        await scheduler
+    finally:
+        await app.close()

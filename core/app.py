@@ -1,0 +1,301 @@
+"""CoreApp: the single entry point adapters call with every inbound event."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import socket
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.config.organisation import OrganisationConfig
+from core.db.database import Database
+from core.db.migrate import current_revision, head_revision
+from core.db.state import get_state, set_state
+from core.errors import UserError
+from core.federation.service import branch_by_slug, link_chat, resolve_chat, sync_branches
+from core.greeting.handlers import Greeting
+from core.i18n.catalogs import Catalogs
+from core.i18n.message import _
+from core.i18n.translator import Translator
+from core.members.language import LanguageChoice
+from core.members.models import Member, PlatformAccount
+from core.members.service import language_of, resolve_account
+from core.messaging.actions import ActionSigner
+from core.messaging.context import Context, Delivery, Services
+from core.messaging.inbound import ButtonPressed, ChatRef, Inbound
+from core.messaging.models import HandledUpdate
+from core.messaging.outbound import OutgoingMessage
+from core.messaging.port import Messenger
+from core.messaging.router import Router
+from core.scheduling import maintenance
+from core.scheduling.clock import Clock
+from core.scheduling.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+ACTION_KEY = "action_signing_key"
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database is missing migrations; ``iopsbot db upgrade`` fixes it."""
+
+
+class _Duplicate(Exception):
+    """This update was handled before."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What CoreApp needs from configuration.
+
+    Attributes:
+        organisation: The federation.
+        default_language: Used when nothing is known of a reader.
+        secret_key: Signs button actions; None keeps a generated key in the database.
+    """
+
+    organisation: OrganisationConfig
+    default_language: str
+    secret_key: str | None = None
+
+
+class CoreApp:
+    """The bot's core: every adapter hands it inbound events; it answers through the port.
+
+    Build it with :meth:`open`, attach each platform's messenger, then feed it events with
+    :meth:`handle` and keep :meth:`run_scheduler` running.
+
+    Args:
+        config: Organisation and language settings.
+        db: The database (already migrated).
+        clock: The time source.
+        catalogs: UI translations for the organisation's languages.
+        signer: Signs and verifies button actions.
+        worker_id: This process's name in job claims.
+    """
+
+    def __init__(
+        self,
+        config: AppConfig,
+        db: Database,
+        clock: Clock,
+        catalogs: Catalogs,
+        signer: ActionSigner,
+        worker_id: str,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.services = Services(config.organisation, catalogs, signer, clock)
+        self.router = Router()
+        self.scheduler = Scheduler(db, clock, worker_id)
+        self._messengers: dict[str, Messenger] = {}
+        self._register_capabilities()
+
+    def _register_capabilities(self) -> None:
+        # Each capability adds its commands, actions and job kinds; /help reads them back.
+        Greeting(self.router).register()
+        LanguageChoice(self.router).register()
+        maintenance.register(self.scheduler)
+
+    @classmethod
+    async def open(
+        cls,
+        config: AppConfig,
+        db: Database,
+        clock: Clock,
+        catalogs: Catalogs | None = None,
+        worker_id: str | None = None,
+    ) -> CoreApp:
+        """Checks the database, mirrors the branch tree, loads the signing key.
+
+        Raises:
+            DatabaseNotReady: Migrations are missing.
+        """
+        current, head = await current_revision(db), head_revision()
+        if current != head:
+            raise DatabaseNotReady(
+                f"the database is at migration {current or 'none'}, the code needs {head}: "
+                "run `iopsbot db upgrade`"
+            )
+        languages = config.organisation.organisation.languages
+        ordered = (config.default_language, *[x for x in languages if x != config.default_language])
+        catalogs = catalogs or Catalogs(ordered)
+        async with db.transaction() as session:
+            await sync_branches(session, config.organisation)
+            key = config.secret_key
+            if key is None:
+                key = await get_state(session, ACTION_KEY)
+                if key is None:
+                    key = secrets.token_hex(32)
+                    await set_state(session, ACTION_KEY, key)
+        worker = worker_id or f"{socket.gethostname()}:{secrets.token_hex(4)}"
+        return cls(config, db, clock, catalogs, ActionSigner(key.encode()), worker)
+
+    def attach(self, messenger: Messenger) -> None:
+        """Connects a platform's messenger; inbound events name the platform they are from."""
+        self._messengers[messenger.platform] = messenger
+
+    async def start(self) -> None:
+        """Books housekeeping and runs every job that fell due while the bot was down."""
+        await maintenance.ensure_scheduled(self.scheduler, self.clock.now())
+        await self.scheduler.run_due()
+
+    async def run_scheduler(self, stop: asyncio.Event) -> None:
+        """Runs due jobs until ``stop`` is set."""
+        await self.scheduler.run_forever(stop)
+
+    async def link_chat(self, platform: str, chat: ChatRef, branch_slug: str) -> bool:
+        """Links a platform chat to a branch (for adapters that map chats by configuration).
+
+        Returns:
+            False when no active branch has that slug.
+        """
+        async with self.db.transaction() as session:
+            branch = await branch_by_slug(session, branch_slug)
+            if branch is None:
+                return False
+            stored, _branch = await resolve_chat(session, platform, chat, self.clock.now())
+            await link_chat(session, stored, branch)
+            return True
+
+    async def handle(self, inbound: Inbound) -> None:
+        """Handles one inbound event, exactly once per ``update_id``.
+
+        Never raises: bad input is answered in the sender's language, and an unexpected
+        failure is logged with its context and answered with an apology.
+        """
+        messenger = self._messengers.get(inbound.platform)
+        if messenger is None:
+            log.error("event from a platform with no messenger", extra={"platform": inbound.platform})
+            return
+        log_context = {
+            "platform": inbound.platform,
+            "chat": inbound.chat.external_id,
+            "event": type(inbound).__name__,
+            "update": inbound.update_id,
+        }
+        try:
+            ctx = await self._handle_in_transaction(inbound, messenger)
+        except _Duplicate:
+            log.info("duplicate update skipped", extra=log_context)
+            return
+        except Exception:
+            log.exception("handling failed", extra=log_context)
+            await self._apologise(inbound, messenger)
+            return
+        await self._deliver(messenger, ctx.outbox)
+        if isinstance(inbound, ButtonPressed):
+            await self._acknowledge(messenger, inbound, ctx.acknowledgement)
+
+    async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            if inbound.update_id is not None:
+                key = inbound.update_id[:128]
+                if await session.get(HandledUpdate, (inbound.platform, key)) is not None:
+                    raise _Duplicate
+                try:
+                    async with session.begin_nested():
+                        session.add(HandledUpdate(platform=inbound.platform, update_key=key, handled_at=now))
+                        await session.flush()
+                except IntegrityError:
+                    raise _Duplicate from None
+            member, account = await resolve_account(session, inbound.platform, inbound.sender, now)
+            chat, branch = await resolve_chat(session, inbound.platform, inbound.chat, now)
+            ctx = Context(
+                services=self.services,
+                session=session,
+                inbound=inbound,
+                messenger=messenger,
+                member=member,
+                account=account,
+                chat=chat,
+                branch=branch,
+                translator=self.translator_for(member.language, account.language_hint, branch and branch.language),
+                now=now,
+            )
+            try:
+                # A savepoint: a UserError undoes the handler's writes but keeps the record
+                # that the update was handled and who sent it.
+                async with session.begin_nested():
+                    await self.router.dispatch(ctx, inbound)
+            except UserError as error:
+                log.info("user error", extra={"platform": inbound.platform, "msgid": error.message.msgid})
+                ctx.outbox.clear()
+                ctx.acknowledgement = None
+                ctx.reply(error.message)
+        return ctx
+
+    def translator_for(
+        self, chosen: str | None, hint: str | None, chat_language: str | None
+    ) -> Translator:
+        """The translator for a reader, from what is known of them."""
+        return self.services.catalogs.get(self.language_for(chosen, hint, chat_language))
+
+    def language_for(self, chosen: str | None, hint: str | None, chat_language: str | None) -> str:
+        """A reader's language: their choice, the platform's hint, the chat's, the default."""
+        return language_of(
+            chosen,
+            hint,
+            chat_language,
+            self.config.organisation.organisation.languages,
+            self.config.default_language,
+        )
+
+    async def _deliver(self, messenger: Messenger, outbox: list[Delivery]) -> None:
+        for delivery in outbox:
+            try:
+                if delivery.direct_to is not None:
+                    await messenger.send_direct(delivery.direct_to, delivery.message)
+                elif delivery.chat_id is not None:
+                    await messenger.send(delivery.chat_id, delivery.message)
+            except Exception:  # a platform refusing one message must not lose the others
+                log.exception(
+                    "send failed", extra={"platform": messenger.platform, "chat": delivery.chat_id}
+                )
+
+    async def _acknowledge(
+        self, messenger: Messenger, press: ButtonPressed, text: str | None
+    ) -> None:
+        try:
+            await messenger.acknowledge(press, text)
+        except Exception:
+            log.exception("acknowledge failed", extra={"platform": messenger.platform})
+
+    async def _apologise(self, inbound: Inbound, messenger: Messenger) -> None:
+        """Tells the sender something went wrong, in their language if it can be found."""
+        language = None
+        try:
+            async with self.db.sessions() as session:
+                row = (
+                    await session.execute(
+                        select(Member.language, PlatformAccount.language_hint)
+                        .join(PlatformAccount, PlatformAccount.member_id == Member.id)
+                        .where(
+                            PlatformAccount.platform == inbound.platform,
+                            PlatformAccount.external_id == inbound.sender.external_id,
+                        )
+                    )
+                ).first()
+                if row is not None:
+                    language = self.language_for(row[0], row[1], None)
+        except Exception:
+            log.exception("could not look up the sender's language")
+        if language is None:
+            language = self.language_for(None, inbound.sender.language_hint, None)
+        translator = self.services.catalogs.get(language)
+        text = translator.render(_("Sorry, something went wrong on my side. Please try again later."))
+        await self._deliver(
+            messenger,
+            [Delivery(OutgoingMessage(text, rtl=translator.rtl), chat_id=inbound.chat.external_id)],
+        )
+
+    async def close(self) -> None:
+        """Releases the database."""
+        await self.db.dispose()
+

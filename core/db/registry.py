@@ -1,0 +1,18 @@
+"""Imports every table module so that ``Base.metadata`` knows the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def all_metadata() -> MetaData:
+    """The metadata of every table, for migrations and their checks."""
+    # Imported for their side effect of registering tables on Base.metadata.
+    import core.db.state
+    import core.federation.models
+    import core.members.models
+    import core.messaging.models
+    import core.scheduling.models  # noqa: F401
+    from core.db.base import Base
+
+    return Base.metadata

@@ -1,0 +1,103 @@
+"""What reaches the core from a platform: frozen, platform-free events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    """A private conversation with the bot, or a chat with several people."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who did it, as the platform knows them.
+
+    Attributes:
+        external_id: The platform's stable user id.
+        display_name: The name to call them by (untrusted text).
+        language_hint: The client's language tag (``pt-BR``), if the platform tells.
+    """
+
+    external_id: str
+    display_name: str
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Where it happened.
+
+    Attributes:
+        external_id: The platform's chat / channel / room id.
+        kind: Private or group.
+        title: The chat's title, for groups.
+    """
+
+    external_id: str
+    kind: ChatKind
+    title: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboundBase:
+    """Fields every inbound event has.
+
+    Attributes:
+        platform: The adapter's platform name (``telegram``, ``console``…).
+        sender: Who.
+        chat: Where.
+        update_id: The platform's id for this delivery; the same id is handled once.
+    """
+
+    platform: str
+    sender: Sender
+    chat: ChatRef
+    update_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandReceived(InboundBase):
+    """``/name args`` (or the platform's equivalent: slash command, ``!name``)."""
+
+    command: str
+    args: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ButtonPressed(InboundBase):
+    """A button (or its degraded form: a numbered reply, a reaction) was chosen.
+
+    Attributes:
+        data: The signed action string the button carried (untrusted until verified).
+        message_id: The message the button was on, if known.
+        interaction_id: The platform handle needed to acknowledge the press, if any.
+    """
+
+    data: str
+    message_id: str | None = None
+    interaction_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextReceived(InboundBase):
+    """Plain text that is not a command."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberJoined(InboundBase):
+    """The sender joined ``chat``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinRequested(InboundBase):
+    """The sender asked to join ``chat`` (a join request or a knock)."""
+
+
+Inbound = CommandReceived | ButtonPressed | TextReceived | MemberJoined | JoinRequested

@@ -1,0 +1,147 @@
+"""Dispatch: command names and action kinds to the handlers registered for them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.errors import InvalidButton, NotAllowed, UnknownCommand
+from core.i18n.message import Msg, _
+from core.members.models import Role
+from core.members.service import has_role
+from core.messaging.actions import Action, ActionError
+from core.messaging.commands import is_valid_command_name
+from core.messaging.context import Context
+from core.messaging.inbound import (
+    ButtonPressed,
+    CommandReceived,
+    Inbound,
+    JoinRequested,
+    MemberJoined,
+    TextReceived,
+)
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Context, CommandReceived], Awaitable[None]]
+ActionHandler = Callable[[Context, Action], Awaitable[None]]
+TextHandler = Callable[[Context, TextReceived], Awaitable[bool]]
+EventHandler = Callable[[Context, MemberJoined | JoinRequested], Awaitable[None]]
+
+
+class Where(StrEnum):
+    """Where a command may be used."""
+
+    ANYWHERE = "anywhere"
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command: its name, what /help says of it, who may use it where, and its handler.
+
+    Attributes:
+        name: Lowercase, without the slash.
+        description: One line for /help.
+        handler: The use case.
+        requires: A role the sender must hold in the chat's branch (or above); None for all.
+        where: Private conversation, group chats, or both.
+    """
+
+    name: str
+    description: Msg
+    handler: CommandHandler
+    requires: Role | None = None
+    where: Where = Where.ANYWHERE
+
+
+class Router:
+    """Routes inbound events to handlers. Filled by each capability's ``register``."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, CommandSpec] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        self._text: list[TextHandler] = []
+        self._events: dict[type, list[EventHandler]] = {MemberJoined: [], JoinRequested: []}
+
+    def command(self, spec: CommandSpec) -> None:
+        """Registers a command; names are unique."""
+        if not is_valid_command_name(spec.name):
+            raise ValueError(f"invalid command name {spec.name!r}")
+        if spec.name in self._commands:
+            raise ValueError(f"command /{spec.name} is registered twice")
+        self._commands[spec.name] = spec
+
+    def action(self, kind: str, handler: ActionHandler) -> None:
+        """Registers the handler of one action kind."""
+        if kind in self._actions:
+            raise ValueError(f"action {kind!r} is registered twice")
+        self._actions[kind] = handler
+
+    def text(self, handler: TextHandler) -> None:
+        """Registers a handler offered free text; it returns True when it took it."""
+        self._text.append(handler)
+
+    def event(self, kind: type[MemberJoined] | type[JoinRequested], handler: EventHandler) -> None:
+        """Registers a handler of joins or join requests."""
+        self._events[kind].append(handler)
+
+    @property
+    def commands(self) -> list[CommandSpec]:
+        """Every registered command, in registration order."""
+        return list(self._commands.values())
+
+    async def may_use(self, ctx: Context, spec: CommandSpec) -> bool:
+        """Whether the sender may use ``spec`` in this chat."""
+        if spec.where is Where.PRIVATE and not ctx.in_private:
+            return False
+        if spec.where is Where.GROUP and ctx.in_private:
+            return False
+        if spec.requires is None:
+            return True
+        # In a group the role must cover the chat's branch; privately, any branch will do.
+        branch_id = None if ctx.in_private else ctx.branch.id if ctx.branch else -1
+        return await has_role(ctx.session, ctx.member.id, spec.requires, branch_id)
+
+    async def commands_for(self, ctx: Context) -> list[CommandSpec]:
+        """The commands the sender may use here, for /help."""
+        return [spec for spec in self._commands.values() if await self.may_use(ctx, spec)]
+
+    async def dispatch(self, ctx: Context, inbound: Inbound) -> None:
+        """Runs the handler for ``inbound``.
+
+        Raises:
+            UserError: The event cannot be handled as asked; nothing was changed.
+        """
+        if isinstance(inbound, CommandReceived):
+            spec = self._commands.get(inbound.command)
+            if spec is None:
+                raise UnknownCommand(inbound.command[:32])
+            if not await self.may_use(ctx, spec):
+                raise NotAllowed(spec.name)
+            await spec.handler(ctx, inbound)
+        elif isinstance(inbound, ButtonPressed):
+            try:
+                action = ctx.services.signer.decode(inbound.data)
+            except ActionError:
+                log.warning(
+                    "rejected button data",
+                    extra={"platform": inbound.platform, "chat": inbound.chat.external_id},
+                )
+                raise InvalidButton() from None
+            handler = self._actions.get(action.kind)
+            if handler is None:
+                raise InvalidButton()
+            await handler(ctx, action)
+        elif isinstance(inbound, TextReceived):
+            for text_handler in self._text:
+                if await text_handler(ctx, inbound):
+                    return
+            if ctx.in_private:
+                ctx.reply(_("I answer to commands. Send /help to see what you can do here."))
+        else:
+            for event_handler in self._events[type(inbound)]:
+                await event_handler(ctx, inbound)

@@ -1,0 +1,99 @@
+"""A messenger that records what the core says, for asserting what a person would see."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from core.messaging.inbound import ButtonPressed
+from core.messaging.outbound import OutgoingMessage, SentMessage
+from core.messaging.port import Capabilities
+
+FULL = Capabilities(buttons=True, edit=True, select=True, modal=True, ephemeral=True)
+TEXT_ONLY = Capabilities(buttons=False, edit=False)
+
+
+def direct_chat_id(user_id: str) -> str:
+    """The chat id the fake uses for a person's private conversation."""
+    return f"dm:{user_id}"
+
+
+@dataclass
+class Posted:
+    """A message as it stands in a chat (after any edits)."""
+
+    chat_id: str
+    message_id: str
+    message: OutgoingMessage
+    edits: list[OutgoingMessage] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The current text."""
+        return self.message.text
+
+    @property
+    def labels(self) -> list[str]:
+        """The current button labels in reading order."""
+        return [b.label for b in self.message.all_buttons()]
+
+
+class FakeMessenger:
+    """Implements the :class:`~core.messaging.port.Messenger` port in memory.
+
+    Args:
+        platform: The platform name events carry.
+        capabilities: What this fake platform can show.
+        fail_sends: When True every send raises (a platform outage).
+    """
+
+    def __init__(
+        self, platform: str = "fake", capabilities: Capabilities = FULL, fail_sends: bool = False
+    ) -> None:
+        self._platform = platform
+        self._capabilities = capabilities
+        self._ids = itertools.count(1)
+        self.posted: list[Posted] = []
+        self.acknowledged: list[tuple[ButtonPressed, str | None]] = []
+        self.fail_sends = fail_sends
+
+    @property
+    def platform(self) -> str:
+        """The platform name."""
+        return self._platform
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the fake platform shows."""
+        return self._capabilities
+
+    async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:
+        """Records a message in a chat."""
+        if self.fail_sends:
+            raise ConnectionError("the fake platform is down")
+        if message.buttons and not self._capabilities.buttons:
+            raise AssertionError("the core must not rely on buttons the adapter degrades")
+        posted = Posted(chat_id, str(next(self._ids)), message)
+        self.posted.append(posted)
+        return SentMessage(chat_id, posted.message_id)
+
+    async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
+        """Records a private message."""
+        return await self.send(direct_chat_id(user_id), message)
+
+    async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
+        """Replaces a recorded message, keeping its history."""
+        for posted in self.posted:
+            if posted.chat_id == sent.chat_id and posted.message_id == sent.message_id:
+                posted.edits.append(posted.message)
+                posted.message = message
+                return
+        raise KeyError(f"no message {sent.message_id} in {sent.chat_id}")
+
+    async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
+        """Records the acknowledgement."""
+        self.acknowledged.append((press, text))
+
+    def in_chat(self, chat_id: str) -> list[Posted]:
+        """Everything posted in one chat, oldest first."""
+        return [p for p in self.posted if p.chat_id == chat_id]
