@@ -25,6 +25,7 @@ from core.members.language import LanguageChoice
 from core.members.models import Member, PlatformAccount
 from core.members.service import language_of, resolve_account
 from core.messaging.actions import ActionSigner
+from core.messaging.choices import remember
 from core.messaging.context import Context, Delivery, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound
 from core.messaging.models import HandledUpdate
@@ -224,9 +225,12 @@ class CoreApp:
                 # that the update was handled and who sent it.
                 async with session.begin_nested():
                     await self.router.dispatch(ctx, inbound)
+                    for chat_key, actions in ctx.offered:
+                        await remember(session, inbound.platform, chat_key, actions, now)
             except UserError as error:
                 log.info("user error", extra={"platform": inbound.platform, "msgid": error.message.msgid})
                 ctx.outbox.clear()
+                ctx.offered.clear()
                 ctx.acknowledgement = None
                 ctx.reply(error.message)
         return ctx

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling emits no BEGIN before SAVEPOINT, so a savepoint's
+    # RELEASE would commit for real; we take over and emit BEGIN ourselves (_sqlite_begin).
+    dbapi_connection.isolation_level = None
     # WAL lets readers run beside the one writer; busy_timeout makes concurrent writers wait
     # instead of failing at once; SQLite only enforces foreign keys when asked.
     cursor = dbapi_connection.cursor()
@@ -21,6 +24,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: a transaction that read first and wrote later
+    # could otherwise fail with SQLITE_BUSY instead of waiting its turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -43,6 +52,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -11,6 +11,7 @@ def all_metadata() -> MetaData:
     import core.db.state
     import core.federation.models
     import core.members.models
+    import core.messaging.choices
     import core.messaging.models
     import core.scheduling.models  # noqa: F401
     from core.db.base import Base

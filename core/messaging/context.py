@@ -14,7 +14,9 @@ from core.i18n.catalogs import Catalogs
 from core.i18n.message import Msg
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
+from core.i18n.message import _
 from core.messaging.actions import Action, ActionSigner
+from core.messaging.choices import as_numbered, person_key
 from core.messaging.inbound import ChatKind, Inbound
 from core.messaging.outbound import Button, OutgoingMessage
 from core.messaging.port import Messenger
@@ -80,6 +82,8 @@ class Context:
     now: datetime
     outbox: list[Delivery] = field(default_factory=list)
     acknowledgement: str | None = None
+    # Numbered choices to remember for a platform without buttons: (chat key, actions).
+    offered: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def in_private(self) -> bool:
@@ -105,19 +109,30 @@ class Context:
         )
         return OutgoingMessage(text=t.render(text), buttons=rows, rtl=t.rtl)
 
+    def _fit(self, message: OutgoingMessage, chat_key: str) -> OutgoingMessage:
+        """Degrades buttons to a numbered list where the platform has none."""
+        if not message.buttons or self.messenger.capabilities.buttons:
+            return message
+        numbered, actions = as_numbered(
+            message, self.render(_("Reply with the number of your choice."))
+        )
+        self.offered.append((chat_key, actions))
+        return numbered
+
     def reply(self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()) -> None:
         """Answers in the chat the event came from, in the sender's language."""
-        self.outbox.append(Delivery(self.message(text, buttons), chat_id=self.chat.external_id))
+        message = self._fit(self.message(text, buttons), self.chat.external_id)
+        self.outbox.append(Delivery(message, chat_id=self.chat.external_id))
 
     def reply_privately(
         self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()
     ) -> None:
         """Answers the sender in their private conversation with the bot."""
-        message = self.message(text, buttons)
         if self.in_private:
-            self.outbox.append(Delivery(message, chat_id=self.chat.external_id))
-        else:
-            self.outbox.append(Delivery(message, direct_to=self.account.external_id))
+            self.reply(text, buttons)
+            return
+        message = self._fit(self.message(text, buttons), person_key(self.account.external_id))
+        self.outbox.append(Delivery(message, direct_to=self.account.external_id))
 
     def acknowledge(self, text: Msg | str) -> None:
         """A short note for the button press being handled (a toast, an ephemeral line)."""

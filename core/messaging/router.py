@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.errors import InvalidButton, NotAllowed, UnknownCommand
+from core.errors import InvalidButton, NotAllowed, UnknownCommand, UserError
 from core.i18n.message import Msg, _
 from core.members.models import Role
 from core.members.service import has_role
 from core.messaging.actions import Action, ActionError
+from core.messaging.choices import offered, person_key
 from core.messaging.commands import is_valid_command_name
 from core.messaging.context import Context
 from core.messaging.inbound import (
@@ -124,19 +125,10 @@ class Router:
                 raise NotAllowed(spec.name)
             await spec.handler(ctx, inbound)
         elif isinstance(inbound, ButtonPressed):
-            try:
-                action = ctx.services.signer.decode(inbound.data)
-            except ActionError:
-                log.warning(
-                    "rejected button data",
-                    extra={"platform": inbound.platform, "chat": inbound.chat.external_id},
-                )
-                raise InvalidButton() from None
-            handler = self._actions.get(action.kind)
-            if handler is None:
-                raise InvalidButton()
-            await handler(ctx, action)
+            await self._press(ctx, inbound.data)
         elif isinstance(inbound, TextReceived):
+            if await self._numbered_choice(ctx, inbound):
+                return
             for text_handler in self._text:
                 if await text_handler(ctx, inbound):
                     return
@@ -145,3 +137,36 @@ class Router:
         else:
             for event_handler in self._events[type(inbound)]:
                 await event_handler(ctx, inbound)
+
+    async def _press(self, ctx: Context, data: str) -> None:
+        try:
+            action = ctx.services.signer.decode(data)
+        except ActionError:
+            log.warning(
+                "rejected button data",
+                extra={"platform": ctx.inbound.platform, "chat": ctx.inbound.chat.external_id},
+            )
+            raise InvalidButton() from None
+        handler = self._actions.get(action.kind)
+        if handler is None:
+            raise InvalidButton()
+        await handler(ctx, action)
+
+    async def _numbered_choice(self, ctx: Context, inbound: TextReceived) -> bool:
+        """A bare number answering numbered choices acts as the button press it stands for."""
+        answer = inbound.text.strip()
+        if not answer.isdecimal() or len(answer) > 3:
+            return False
+        keys = [inbound.chat.external_id]
+        if ctx.in_private:
+            keys.append(person_key(inbound.sender.external_id))
+        actions = await offered(ctx.session, inbound.platform, keys)
+        if actions is None:
+            return False
+        number = int(answer)
+        if not 1 <= number <= len(actions):
+            raise UserError(
+                _("Please answer with a number from 1 to {count}.", count=len(actions))
+            )
+        await self._press(ctx, actions[number - 1])
+        return True

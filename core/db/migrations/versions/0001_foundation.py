@@ -1,4 +1,4 @@
-"""foundation: branches, chats, members, accounts, roles, jobs, handled updates, state
+"""foundation: branches, chats, members, accounts, roles, jobs, handled updates, offered choices, state
 
 Revision ID: 0001
 Revises: 
@@ -68,6 +68,13 @@ def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_status_due_at', ['status', 'due_at'], unique=False)
 
+    op.create_table('offered_choices',
+    sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('chat_key', sa.String(length=255), nullable=False),
+    sa.Column('actions', sa.JSON(), nullable=False),
+    sa.Column('offered_at', core.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('platform', 'chat_key', name=op.f('pk_offered_choices'))
+    )
     op.create_table('chats',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(length=16), nullable=False),
@@ -148,6 +155,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_chats_branch_id'))
 
     op.drop_table('chats')
+    op.drop_table('offered_choices')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_status_due_at')
 
