@@ -8,13 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
+from bots import runner
 from core import __version__
 from core.app import DatabaseNotReady
 from core.config.errors import ConfigError
 from core.config.settings import PLATFORMS, Settings, check_file, load_settings
 from core.logs import configure_logging
-
-from bots import runner
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"iopsbot {__version__}")
     parser.add_argument(
-        "--config", type=Path, help="settings file (default: $IOPSBOT_CONFIG or config/iopsbot.toml)"
+        "--config",
+        type=Path,
+        help="settings file (default: $IOPSBOT_CONFIG or config/iopsbot.toml)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="start the bot on the configured platforms")
@@ -64,8 +65,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         else:
             print(f"database migrated from {before or 'empty'} to {after}")
         return 0
-    platforms = ("console",) if args.command == "console" else tuple(
-        dict.fromkeys(args.platform or settings.configured_platforms())
+    platforms = (
+        ("console",)
+        if args.command == "console"
+        else tuple(dict.fromkeys(args.platform or settings.configured_platforms()))
     )
     # The console chat shares the terminal with the logs: only warnings go there.
     _logging(settings, quiet="console" in platforms)

@@ -172,7 +172,9 @@ class CoreApp:
         """
         messenger = self._messengers.get(inbound.platform)
         if messenger is None:
-            log.error("event from a platform with no messenger", extra={"platform": inbound.platform})
+            log.error(
+                "event from a platform with no messenger", extra={"platform": inbound.platform}
+            )
             return
         log_context = {
             "platform": inbound.platform,
@@ -202,7 +204,9 @@ class CoreApp:
                     raise _Duplicate
                 try:
                     async with session.begin_nested():
-                        session.add(HandledUpdate(platform=inbound.platform, update_key=key, handled_at=now))
+                        session.add(
+                            HandledUpdate(platform=inbound.platform, update_key=key, handled_at=now)
+                        )
                         await session.flush()
                 except IntegrityError:
                     raise _Duplicate from None
@@ -217,7 +221,9 @@ class CoreApp:
                 account=account,
                 chat=chat,
                 branch=branch,
-                translator=self.translator_for(member.language, account.language_hint, branch and branch.language),
+                translator=self.translator_for(
+                    member.language, account.language_hint, branch.language if branch else None
+                ),
                 now=now,
             )
             try:
@@ -228,7 +234,9 @@ class CoreApp:
                     for chat_key, actions in ctx.offered:
                         await remember(session, inbound.platform, chat_key, actions, now)
             except UserError as error:
-                log.info("user error", extra={"platform": inbound.platform, "msgid": error.message.msgid})
+                log.info(
+                    "user error", extra={"platform": inbound.platform, "msgid": error.message.msgid}
+                )
                 ctx.outbox.clear()
                 ctx.offered.clear()
                 ctx.acknowledgement = None
@@ -293,7 +301,9 @@ class CoreApp:
         if language is None:
             language = self.language_for(None, inbound.sender.language_hint, None)
         translator = self.services.catalogs.get(language)
-        text = translator.render(_("Sorry, something went wrong on my side. Please try again later."))
+        text = translator.render(
+            _("Sorry, something went wrong on my side. Please try again later.")
+        )
         await self._deliver(
             messenger,
             [Delivery(OutgoingMessage(text, rtl=translator.rtl), chat_id=inbound.chat.external_id)],
@@ -302,4 +312,3 @@ class CoreApp:
     async def close(self) -> None:
         """Releases the database."""
         await self.db.dispose()
-

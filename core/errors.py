@@ -25,8 +25,10 @@ class UnknownCommand(UserError):
 
     def __init__(self, command: str) -> None:
         super().__init__(
-            _("I don't know the command /{command}. Send /help to see what you can do here.",
-              command=command)
+            _(
+                "I don't know the command /{command}. Send /help to see what you can do here.",
+                command=command,
+            )
         )
 
 
@@ -41,6 +43,4 @@ class InvalidButton(UserError):
     """A button press whose data is forged, foreign or no longer understood."""
 
     def __init__(self) -> None:
-        super().__init__(
-            _("That button is not valid (it may be out of date). Please start again.")
-        )
+        super().__init__(_("That button is not valid (it may be out of date). Please start again."))

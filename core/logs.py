@@ -17,7 +17,10 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 _TELEGRAM_TOKEN = re.compile(r"(?<![0-9])[0-9]{5,}:[A-Za-z0-9_-]{30,}")
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 NOISY_LOGGERS = ("httpx", "httpcore", "aiosqlite", "asyncio", "nio", "discord.http", "telegram.ext")
 MASK = "***"
 

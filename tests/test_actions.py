@@ -10,7 +10,9 @@ from core.messaging.actions import MAX_BYTES, Action, ActionError, ActionSigner
 
 KEY = b"k" * 32
 signer = ActionSigner(KEY)
-part = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", max_size=8)
+part = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", max_size=8
+)
 
 
 @given(kind=part.filter(bool), args=st.lists(part, max_size=3))

@@ -22,7 +22,9 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_core_imports_no_platform_sdk() -> None:
     offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] in PLATFORM_SDKS)
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] in PLATFORM_SDKS
+        )
         for path in (ROOT / "core").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
@@ -39,5 +41,7 @@ def test_core_imports_no_adapter() -> None:
 
 def test_the_check_sees_an_sdk_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
-    sample.write_text("import discord\nfrom telegram.ext import Application\nfrom nio import AsyncClient\n")
+    sample.write_text(
+        "import discord\nfrom telegram.ext import Application\nfrom nio import AsyncClient\n"
+    )
     assert {m.split(".")[0] for m in imported_modules(sample)} == PLATFORM_SDKS

@@ -16,7 +16,18 @@ CONFIG_DIR = DEMO_ORGANISATION.parent
 
 def test_demo_organisation_is_shaped_like_the_real_one() -> None:
     org = load_organisation(DEMO_ORGANISATION)
-    assert org.organisation.languages == ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "el", "ar")
+    assert org.organisation.languages == (
+        "en",
+        "es",
+        "fr",
+        "de",
+        "pt",
+        "it",
+        "nl",
+        "sv",
+        "el",
+        "ar",
+    )
     chapters = [b for b in org.branches if b.level is Level.LOCAL]
     countries = {org.country_of(b.slug) for b in chapters}
     assert len(chapters) >= 8 and len(countries) >= 4
@@ -37,7 +48,10 @@ def test_default_settings_file_loads_with_console_when_no_tokens() -> None:
 
 
 def test_tokens_in_the_environment_choose_the_platforms() -> None:
-    env = {"TELEGRAM_BOT_TOKEN": "123456:" + "a" * 35, "IOPSBOT_DATABASE_URL": "postgresql+asyncpg://u@h/db"}
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456:" + "a" * 35,
+        "IOPSBOT_DATABASE_URL": "postgresql+asyncpg://u@h/db",
+    }
     settings = load_settings(CONFIG_DIR / "iopsbot.toml", environ=env)
     assert settings.configured_platforms() == ("telegram",)
     assert settings.database_url == "postgresql+asyncpg://u@h/db"
@@ -58,7 +72,10 @@ def settings_with(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ('[telegram]\ntoken = "123:abc"\n', "iopsbot.toml: telegram.token: secrets are not allowed"),
+        (
+            '[telegram]\ntoken = "123:abc"\n',
+            "iopsbot.toml: telegram.token: secrets are not allowed",
+        ),
         ('[bot]\nplatforms = ["icq"]\n', "iopsbot.toml: bot.platforms[0]: Input should be"),
         ('[bot]\nlog_levle = "INFO"\n', "iopsbot.toml: bot.log_levle: unknown key"),
         ('[database]\nurl = "mysql://x"\n', "iopsbot.toml: database.url: use sqlite+aiosqlite"),
@@ -66,7 +83,9 @@ def settings_with(tmp_path: Path, body: str) -> Path:
         ("[bot\n", "iopsbot.toml: not valid TOML"),
     ],
 )
-def test_bad_settings_are_rejected_with_file_key_and_reason(tmp_path: Path, body: str, expected: str) -> None:
+def test_bad_settings_are_rejected_with_file_key_and_reason(
+    tmp_path: Path, body: str, expected: str
+) -> None:
     path = settings_with(tmp_path, body)
     with pytest.raises(ConfigError) as info:
         load_settings(path, environ={})
@@ -85,6 +104,7 @@ def demo_data() -> dict:
 
 def dump(data: dict) -> str:
     """A tiny TOML writer for the shapes organisation.toml uses."""
+
     def value(v):
         if isinstance(v, str):
             return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -93,6 +113,7 @@ def dump(data: dict) -> str:
         if isinstance(v, dict):
             return "{" + ", ".join(f'"{k}" = {value(x)}' for k, x in v.items()) + "}"
         return str(v).lower() if isinstance(v, bool) else str(v)
+
     out = ["[organisation]"] + [f"{k} = {value(v)}" for k, v in data["organisation"].items()]
     for name, texts in data["texts"].items():
         out.append(f"[texts.{name}]")
@@ -129,14 +150,18 @@ def test_missing_translation_of_a_newcomer_text(tmp_path: Path) -> None:
 def test_parent_that_does_not_exist(tmp_path: Path) -> None:
     def change(d):
         d["branches"][index_of(d, "london-hackney")]["parent"] = "londres"
+
     i = index_of(demo_data(), "london-hackney")
     message = break_org(tmp_path, change)
-    assert f"organisation.toml: branches[{i}].parent: no branch 'londres' is defined above" in message
+    assert (
+        f"organisation.toml: branches[{i}].parent: no branch 'londres' is defined above" in message
+    )
 
 
 def test_chapter_directly_under_a_country(tmp_path: Path) -> None:
     def change(d):
         d["branches"][index_of(d, "london-hackney")]["parent"] = "uk"
+
     message = break_org(tmp_path, change)
     assert "a local branch must be part of a regional branch, not the national 'uk'" in message
 
@@ -145,6 +170,7 @@ def test_unknown_time_zone_and_language(tmp_path: Path) -> None:
     def change(d):
         d["branches"][1]["timezone"] = "Europe/Atlantis"
         d["organisation"]["default_language"] = "tlh"
+
     message = break_org(tmp_path, change)
     assert "branches[1].timezone: unknown time zone 'Europe/Atlantis'" in message
     assert "organisation: default_language 'tlh' is not in languages" in message
@@ -154,6 +180,7 @@ def test_duplicate_slug_and_bad_slug(tmp_path: Path) -> None:
     def change(d):
         d["branches"][2]["slug"] = d["branches"][1]["slug"]
         d["branches"][3]["slug"] = "Bad Slug"
+
     message = break_org(tmp_path, change)
     assert "branches[3].slug: use lowercase letters" in message
 

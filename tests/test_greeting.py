@@ -59,7 +59,8 @@ async def test_start_in_arabic_from_the_platform_hint(scenario: Scenario) -> Non
     omar = scenario.person("omar", language_hint="ar-EG", display_name="Omar")
     [reply] = await omar.says("/start")
     assert reply.text == (
-        "مرحبًا يا Omar! أنا مساعد المنظمة الدولية من أجل مجتمع تشاركي. لدينا 15 مجموعة محلية حتى الآن.\n\n"
+        "مرحبًا يا Omar! أنا مساعد المنظمة الدولية من أجل مجتمع تشاركي. "
+        "لدينا 15 مجموعة محلية حتى الآن.\n\n"
         "إليك ما يمكنك فعله معي:\n" + HELP_AR.split("\n", 1)[1]
     )
     assert reply.message.rtl
@@ -111,7 +112,10 @@ async def test_malformed_language_is_answered_in_the_users_language_and_changes_
 async def test_unknown_command(scenario: Scenario) -> None:
     alice = scenario.person("alice")
     [reply] = await alice.says("/frobnicate now")
-    assert reply.text == "I don't know the command /frobnicate. Send /help to see what you can do here."
+    assert (
+        reply.text
+        == "I don't know the command /frobnicate. Send /help to see what you can do here."
+    )
     juan = scenario.person("juan", language_hint="es")
     [reply] = await juan.says("/" + "x" * 300)
     assert reply.text.startswith("No conozco el comando /" + "x" * 32 + ".")

@@ -39,7 +39,9 @@ def test_catalog_is_complete_not_fuzzy_and_in_step_with_the_code(lang: str, tmp_
     in_code = source_msgids()
     assert len(in_code) >= 20
     in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in cat if m.id}
-    assert in_code - in_catalog == set(), "strings in the code missing from the catalog: run make i18n"
+    assert in_code - in_catalog == set(), (
+        "strings in the code missing from the catalog: run make i18n"
+    )
     assert in_catalog - in_code == set(), "obsolete strings in the catalog: run make i18n"
     for message in cat:
         if not message.id:
@@ -64,7 +66,16 @@ def plural_header(lang: str) -> tuple[int, str]:
     return int(match.group(1)), match.group(2)
 
 
-NUMBERS = [*range(0, 2001), 10_000, 100_000, 1_000_000, 2_000_000, 1_000_001, 10_000_000, 1_000_000_000]
+NUMBERS = [
+    *range(0, 2001),
+    10_000,
+    100_000,
+    1_000_000,
+    2_000_000,
+    1_000_001,
+    10_000_000,
+    1_000_000_000,
+]
 
 
 @pytest.mark.parametrize("lang", KNOWN_LANGUAGES)
@@ -72,7 +83,11 @@ def test_plural_forms_header_picks_the_cldr_category(lang: str) -> None:
     nplurals, expression = plural_header(lang)
     pick = gettext.c2py(expression)
     rule = Locale.parse(lang).plural_form
-    order = [tag for tag in ("zero", "one", "two", "few", "many", "other") if tag in rule.tags | {"other"}]
+    order = [
+        tag
+        for tag in ("zero", "one", "two", "few", "many", "other")
+        if tag in rule.tags | {"other"}
+    ]
     assert nplurals == len(order)
     for n in NUMBERS:
         assert order[pick(n)] == rule(n), f"{lang}: n={n}"
@@ -89,8 +104,11 @@ def test_every_plural_message_has_all_forms(lang: str) -> None:
 def test_arabic_uses_its_six_forms() -> None:
     ar = Catalogs(("en", "ar")).get("ar")
     rendered = {
-        n: ar.render(ngettext("We have {count} local chapter so far.",
-                              "We have {count} local chapters so far.", n))
+        n: ar.render(
+            ngettext(
+                "We have {count} local chapter so far.", "We have {count} local chapters so far.", n
+            )
+        )
         for n in (0, 1, 2, 3, 11, 100)
     }
     assert len(set(rendered.values())) == 6
@@ -100,8 +118,12 @@ def test_arabic_uses_its_six_forms() -> None:
 def test_dates_and_numbers_in_the_readers_locale_and_zone() -> None:
     cats = Catalogs(KNOWN_LANGUAGES)
     moment = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
-    assert cats.get("en").format_datetime(moment, "Europe/London", "short") == "12/6/26, 11:00\u202fAM"
-    assert cats.get("pt").format_datetime(moment, "America/Sao_Paulo", "short") == "06/12/2026 08:00"
+    assert (
+        cats.get("en").format_datetime(moment, "Europe/London", "short") == "12/6/26, 11:00\u202fAM"
+    )
+    assert (
+        cats.get("pt").format_datetime(moment, "America/Sao_Paulo", "short") == "06/12/2026 08:00"
+    )
     assert cats.get("el").format_datetime(moment, "Europe/Athens", "HH:mm") == "13:00"
     assert cats.get("de").format_number(1234567.5) == "1.234.567,5"
     assert cats.get("fr").format_number(1234) == "1\u202f234"

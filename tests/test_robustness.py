@@ -133,11 +133,17 @@ async def test_events_nobody_handles_and_unknown_platforms_are_skipped(
 ) -> None:
     sc = sqlite_scenario
     joined = MemberJoined(
-        platform="fake", sender=Sender("zoe", "Zoe"), chat=ChatRef("hackney", ChatKind.GROUP), update_id="j1"
+        platform="fake",
+        sender=Sender("zoe", "Zoe"),
+        chat=ChatRef("hackney", ChatKind.GROUP),
+        update_id="j1",
     )
     assert await sc.deliver(joined) == []
     stray = MemberJoined(
-        platform="icq", sender=Sender("zoe", "Zoe"), chat=ChatRef("x", ChatKind.GROUP), update_id="j2"
+        platform="icq",
+        sender=Sender("zoe", "Zoe"),
+        chat=ChatRef("x", ChatKind.GROUP),
+        update_id="j2",
     )
     await sc.app.handle(stray)
     assert "event from a platform with no messenger" in caplog.text
@@ -154,7 +160,9 @@ async def test_a_failing_platform_send_is_logged_and_others_still_served(tmp_pat
         assert reply.text.startswith("Commands you can use here:")
 
 
-async def test_housekeeping_due_while_the_bot_was_down_runs_once_on_start(sqlite_scenario: Scenario) -> None:
+async def test_housekeeping_due_while_the_bot_was_down_runs_once_on_start(
+    sqlite_scenario: Scenario,
+) -> None:
     from core.scheduling.models import Job, JobStatus
 
     sc = sqlite_scenario

@@ -35,8 +35,9 @@ class Recorder:
         self.ran.append(ctx.job.payload["name"])
 
 
-def make_scheduler(db: Database, clock: FakeClock, recorder: Recorder, worker: str,
-                   grace: timedelta | None = None) -> Scheduler:
+def make_scheduler(
+    db: Database, clock: FakeClock, recorder: Recorder, worker: str, grace: timedelta | None = None
+) -> Scheduler:
     scheduler = Scheduler(db, clock, worker, batch=10)
     scheduler.register("test.record", JobKind(recorder, grace=grace))
     return scheduler
@@ -54,8 +55,9 @@ async def test_job_due_during_downtime_runs_once_after_restart(database_url: str
     first = Recorder()
     scheduler = make_scheduler(db, clock, first, "worker-a")
     async with db.transaction() as session:
-        await scheduler.schedule(session, "test.record", clock.now() + timedelta(hours=1),
-                                 {"name": "close-vote"})
+        await scheduler.schedule(
+            session, "test.record", clock.now() + timedelta(hours=1), {"name": "close-vote"}
+        )
     assert await scheduler.run_due() == 0  # not due yet
     await db.dispose()  # the bot goes down…
 
@@ -82,7 +84,10 @@ async def test_dedup_key_books_a_job_once(database_url: str) -> None:
     scheduler = make_scheduler(db, clock, Recorder(), "w")
     async with db.transaction() as session:
         assert await scheduler.schedule(session, "test.record", clock.now(), {"name": "x"}, "k1")
-        assert await scheduler.schedule(session, "test.record", clock.now(), {"name": "y"}, "k1") is None
+        assert (
+            await scheduler.schedule(session, "test.record", clock.now(), {"name": "y"}, "k1")
+            is None
+        )
     async with db.sessions() as session:
         assert len((await session.scalars(select(Job))).all()) == 1
     await db.dispose()
@@ -152,8 +157,9 @@ async def test_two_workers_on_postgres_never_run_the_same_job(postgres_url: str)
     helper = make_scheduler(setup, clock, Recorder(), "setup")
     async with setup.transaction() as session:
         for i in range(200):
-            await helper.schedule(session, "test.record", clock.now() - timedelta(seconds=i),
-                                  {"name": f"job-{i}"})
+            await helper.schedule(
+                session, "test.record", clock.now() - timedelta(seconds=i), {"name": f"job-{i}"}
+            )
     await setup.dispose()
 
     recorders = [Recorder(delay=0.001), Recorder(delay=0.001)]

@@ -39,8 +39,16 @@ async def test_timestamps_come_back_aware_utc(database_url: str) -> None:
         athens = timezone(timedelta(hours=2))
         due = datetime(2026, 12, 6, 11, 0, tzinfo=athens)
         async with db.transaction() as session:
-            session.add(Job(kind="k", payload={"a": 1}, due_at=due, status="pending",
-                            attempts=0, created_at=due))
+            session.add(
+                Job(
+                    kind="k",
+                    payload={"a": 1},
+                    due_at=due,
+                    status="pending",
+                    attempts=0,
+                    created_at=due,
+                )
+            )
         async with db.sessions() as session:
             job = (await session.scalars(select(Job))).one()
         assert job.due_at == due
@@ -58,8 +66,16 @@ async def test_naive_datetimes_are_refused(tmp_path) -> None:
         await upgrade(db)
         with pytest.raises(Exception, match="naive datetime"):
             async with db.transaction() as session:
-                session.add(Job(kind="k", payload={}, due_at=datetime(2026, 1, 1),
-                                status="pending", attempts=0, created_at=datetime.now(UTC)))
+                session.add(
+                    Job(
+                        kind="k",
+                        payload={},
+                        due_at=datetime(2026, 1, 1),
+                        status="pending",
+                        attempts=0,
+                        created_at=datetime.now(UTC),
+                    )
+                )
     finally:
         await db.dispose()
 

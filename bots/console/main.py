@@ -8,10 +8,6 @@ import sys
 import uuid
 from typing import TextIO
 
-from core.app import CoreApp
-from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, Sender
-from core.scheduling.clock import OffsetClock
-
 from bots.console.messenger import ConsoleMessenger
 from bots.console.translate import (
     PLATFORM,
@@ -22,6 +18,9 @@ from bots.console.translate import (
     parse_offset,
     to_inbound,
 )
+from core.app import CoreApp
+from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, Sender
+from core.scheduling.clock import OffsetClock
 
 HELP = """console commands:
   :as NAME      talk as NAME (created on first use)

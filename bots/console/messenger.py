@@ -5,11 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import TextIO
 
+from bots.console.translate import PLATFORM, dm_chat_id
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import Button, OutgoingMessage, SentMessage
 from core.messaging.port import Capabilities
-
-from bots.console.translate import PLATFORM, dm_chat_id
 
 
 def render_buttons(buttons: list[Button]) -> str:
@@ -51,7 +50,9 @@ class ConsoleMessenger:
             self._buttons[chat_id] = buttons
         for attachment in (message.image, message.file):
             if attachment is not None:
-                self._out.write(f"    (attached: {attachment.filename}, {len(attachment.content)} bytes)\n")
+                self._out.write(
+                    f"    (attached: {attachment.filename}, {len(attachment.content)} bytes)\n"
+                )
         self._out.flush()
 
     async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:

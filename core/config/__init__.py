@@ -1,4 +1,4 @@
-"""Configuration files: ``iopsbot.toml`` (the process) and ``organisation.toml`` (the federation)."""
+"""Configuration: ``iopsbot.toml`` (the process) and ``organisation.toml`` (the federation)."""
 
 from core.config.errors import ConfigError
 from core.config.organisation import BranchConfig, Level, OrganisationConfig, load_organisation

@@ -38,7 +38,9 @@ def check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/London)")
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/London)"
+        ) from None
     return value
 
 
@@ -160,7 +162,9 @@ def _cross_checks(cfg: OrganisationConfig) -> list[tuple[str, str]]:
                 problems.append((f"texts.{name}.{code}", "not one of the organisation's languages"))
     for code in cfg.organisation.names:
         if code not in langs:
-            problems.append((f"organisation.names.{code}", "not one of the organisation's languages"))
+            problems.append(
+                (f"organisation.names.{code}", "not one of the organisation's languages")
+            )
     seen: dict[str, BranchConfig] = {}
     roots = 0
     for index, branch in enumerate(cfg.branches):

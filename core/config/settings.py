@@ -37,9 +37,7 @@ class DatabaseSettings(_Strict):
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB"
-            )
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
 
 

@@ -1,0 +1,1 @@
+"""The federation: branches and the chats linked to them."""

@@ -1,0 +1,1 @@
+"""The first conversation: /start and /help."""

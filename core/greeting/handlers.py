@@ -32,9 +32,7 @@ class Greeting:
         self._router.command(
             CommandSpec("start", _("Welcome, and what I can do for you"), self.start)
         )
-        self._router.command(
-            CommandSpec("help", _("The commands you can use here"), self.help)
-        )
+        self._router.command(CommandSpec("help", _("The commands you can use here"), self.help))
 
     async def _command_list(self, ctx: Context) -> str:
         lines = [

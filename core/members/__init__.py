@@ -1,0 +1,1 @@
+"""Members, their platform accounts, roles and language."""

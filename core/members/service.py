@@ -62,9 +62,9 @@ async def resolve_account(
         account.display_name = clean_name(sender.display_name, sender.external_id)
     if sender.language_hint:
         account.language_hint = sender.language_hint[:35]
-    member = await session.get(Member, account.member_id)
-    assert member is not None  # the foreign key guarantees it
-    return member, account
+    owner = await session.get(Member, account.member_id)
+    assert owner is not None  # the foreign key guarantees it
+    return owner, account
 
 
 def language_of(

@@ -1,0 +1,1 @@
+"""The message model, the port adapters implement, actions and routing."""

@@ -52,7 +52,11 @@ async def remember(
     """Stores the choices now on offer under ``chat_key`` (replacing older ones)."""
     row = await session.get(OfferedChoices, (platform, chat_key[:255]))
     if row is None:
-        session.add(OfferedChoices(platform=platform, chat_key=chat_key[:255], actions=actions, offered_at=now))
+        session.add(
+            OfferedChoices(
+                platform=platform, chat_key=chat_key[:255], actions=actions, offered_at=now
+            )
+        )
     else:
         row.actions, row.offered_at = actions, now
     await session.flush()

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config.organisation import OrganisationConfig
 from core.federation.models import Branch, Chat
 from core.i18n.catalogs import Catalogs
-from core.i18n.message import Msg
+from core.i18n.message import Msg, _
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
-from core.i18n.message import _
 from core.messaging.actions import Action, ActionSigner
 from core.messaging.choices import as_numbered, person_key
 from core.messaging.inbound import ChatKind, Inbound

@@ -165,8 +165,6 @@ class Router:
             return False
         number = int(answer)
         if not 1 <= number <= len(actions):
-            raise UserError(
-                _("Please answer with a number from 1 to {count}.", count=len(actions))
-            )
+            raise UserError(_("Please answer with a number from 1 to {count}.", count=len(actions)))
         await self._press(ctx, actions[number - 1])
         return True

@@ -36,6 +36,4 @@ async def ensure_scheduled(scheduler: Scheduler, now: datetime) -> None:
     """Books the first housekeeping run (once; later runs book themselves)."""
     async with scheduler.db.transaction() as session:
         due = now + PRUNE_EVERY
-        await scheduler.schedule(
-            session, PRUNE_UPDATES, due, dedup_key=f"{PRUNE_UPDATES}:first"
-        )
+        await scheduler.schedule(session, PRUNE_UPDATES, due, dedup_key=f"{PRUNE_UPDATES}:first")

@@ -11,6 +11,7 @@ leaves its job leased and another claims it once the lease runs out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -244,7 +245,5 @@ class Scheduler:
             wait = poll
             if next_due is not None:
                 wait = max(0.05, min(poll, (next_due - self.clock.now()).total_seconds()))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
-            except TimeoutError:
-                pass

@@ -149,7 +149,13 @@ class Scenario:
             db = Database(url)
             await upgrade(db)
             await db.dispose()
-        sc = cls(await cls._boot(config, url, clock, fakes), clock, {m.platform: m for m in fakes}, config, url)
+        sc = cls(
+            await cls._boot(config, url, clock, fakes),
+            clock,
+            {m.platform: m for m in fakes},
+            config,
+            url,
+        )
         try:
             yield sc
         finally:
@@ -168,7 +174,9 @@ class Scenario:
     async def restart(self) -> None:
         """Stops the app and starts a new one on the same database (a bot restart)."""
         await self.app.close()
-        self.app = await self._boot(self.config, self.database_url, self.clock, list(self.messengers.values()))
+        self.app = await self._boot(
+            self.config, self.database_url, self.clock, list(self.messengers.values())
+        )
 
     def next_update_id(self) -> str:
         """A fresh platform update id."""

@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.db.registry import all_metadata
@@ -11,7 +12,7 @@ config = context.config
 target_metadata = all_metadata()
 
 
-def _run(connection):
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -22,7 +23,7 @@ def _run(connection):
         context.run_migrations()
 
 
-async def _run_async(url):
+async def _run_async(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(_run)
@@ -37,4 +38,4 @@ elif context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url")))
+    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url") or ""))
