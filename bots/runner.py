@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 
 from core.app import AppConfig, CoreApp
 from core.config.settings import Settings
@@ -28,7 +29,7 @@ async def _console(app: CoreApp, clock: OffsetClock, _s: Settings, stop: asyncio
 
 
 # The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
-ADAPTERS: dict[str, AdapterRunner] = {"console": _console}
+ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType({"console": _console})
 
 
 def app_config(settings: Settings) -> AppConfig:

@@ -6,15 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core.messaging.commands import parse_command
-from core.messaging.inbound import (
-    ChatKind,
-    ChatRef,
-    CommandReceived,
-    Inbound,
-    Sender,
-    TextReceived,
-)
+from core.messaging.commands import inbound_from_text
+from core.messaging.inbound import ChatKind, ChatRef, Inbound, Sender
 
 PLATFORM = "console"
 _OFFSET = re.compile(r"^\+?((?:\d+\s*[mhdw]\s*)+)$")
@@ -105,14 +98,4 @@ def to_inbound(line: str, state: ConsoleState, update_id: str) -> Inbound:
         chat = ChatRef(dm_chat_id(state.user), ChatKind.PRIVATE)
     else:
         chat = ChatRef(state.group, ChatKind.GROUP, title=state.group)
-    parsed = parse_command(line)
-    if parsed is not None:
-        return CommandReceived(
-            platform=PLATFORM,
-            sender=sender,
-            chat=chat,
-            update_id=update_id,
-            command=parsed[0],
-            args=parsed[1],
-        )
-    return TextReceived(platform=PLATFORM, sender=sender, chat=chat, update_id=update_id, text=line)
+    return inbound_from_text(line, platform=PLATFORM, sender=sender, chat=chat, update_id=update_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.messaging.inbound import ChatRef, CommandReceived, Sender, TextReceived
+
 MAX_COMMAND_LENGTH = 32
 MAX_ARGS_LENGTH = 4000
 _COMMAND = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -42,3 +44,31 @@ def parse_command(
 def is_valid_command_name(name: str) -> bool:
     """Whether ``name`` could be a registered command."""
     return len(name) <= MAX_COMMAND_LENGTH and bool(_COMMAND.match(name))
+
+
+def inbound_from_text(
+    text: str,
+    *,
+    platform: str,
+    sender: Sender,
+    chat: ChatRef,
+    update_id: str | None,
+    prefixes: str = "/",
+    bot_username: str | None = None,
+) -> CommandReceived | TextReceived:
+    """A typed line as the event it is: a command when it parses as one, else text.
+
+    Every adapter that receives typed text (and the test scenarios) builds events this way,
+    so commands are recognised identically on every platform.
+    """
+    parsed = parse_command(text, prefixes=prefixes, bot_username=bot_username)
+    if parsed is not None:
+        return CommandReceived(
+            platform=platform,
+            sender=sender,
+            chat=chat,
+            update_id=update_id,
+            command=parsed[0],
+            args=parsed[1],
+        )
+    return TextReceived(platform=platform, sender=sender, chat=chat, update_id=update_id, text=text)

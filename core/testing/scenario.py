@@ -21,15 +21,13 @@ from core.app import AppConfig, CoreApp
 from core.config.organisation import OrganisationConfig, load_organisation
 from core.db.database import Database
 from core.db.migrate import upgrade
-from core.messaging.commands import parse_command
+from core.messaging.commands import inbound_from_text
 from core.messaging.inbound import (
     ButtonPressed,
     ChatKind,
     ChatRef,
-    CommandReceived,
     Inbound,
     Sender,
-    TextReceived,
 )
 from core.testing.fake_clock import FakeClock
 from core.testing.fake_messenger import FakeMessenger, Posted, direct_chat_id
@@ -75,21 +73,9 @@ class Person:
         """Sends ``text`` (a command when it starts with ``/``) in the DM or ``chat``."""
         ref = self._chat(chat)
         update = update_id or self.scenario.next_update_id()
-        parsed = parse_command(text)
-        event: Inbound
-        if parsed is not None:
-            event = CommandReceived(
-                platform=self.platform,
-                sender=self._sender(),
-                chat=ref,
-                update_id=update,
-                command=parsed[0],
-                args=parsed[1],
-            )
-        else:
-            event = TextReceived(
-                platform=self.platform, sender=self._sender(), chat=ref, update_id=update, text=text
-            )
+        event = inbound_from_text(
+            text, platform=self.platform, sender=self._sender(), chat=ref, update_id=update
+        )
         return await self.send(event)
 
     async def presses(self, label: str, chat: str | None = None) -> list[Posted]:

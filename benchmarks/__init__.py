@@ -1,0 +1,1 @@
+"""Benchmarks, run with `make bench`: printed as ratios, never timed unit tests."""

@@ -1,0 +1,35 @@
+"""`make bench`: every benchmark, on SQLite and on a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from pathlib import Path
+
+from benchmarks import inbound
+from tests.services.postgres import PostgresCluster
+
+
+def main() -> None:
+    """Runs the benchmarks; PostgreSQL is skipped (and said so) when it is not installed."""
+    cluster = None
+    try:
+        cluster = PostgresCluster()
+        cluster.start()
+    except (FileNotFoundError, OSError) as exc:
+        print(f"(PostgreSQL not available, SQLite only: {exc})")
+        cluster = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = None
+            if cluster is not None:
+                url = asyncio.run(cluster.create_database(f"bench_{uuid.uuid4().hex[:8]}"))
+            asyncio.run(inbound.main(Path(tmp), url))
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
