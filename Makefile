@@ -34,7 +34,7 @@ $(INSTALLED_DEV): pyproject.toml | $(PY)
 
 # Compiled catalogs are build products: rebuilt whenever a .po file changes.
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(INSTALLED)
-	@$(BIN)/pybabel compile --statistics --use-fuzzy=false -D messages -i $< -o $@ 2>/dev/null || $(BIN)/pybabel compile -D messages -i $< -o $@
+	$(BIN)/pybabel compile -D messages -i $< -o $@
 
 catalogs: $(MO_FILES)
 
