@@ -199,15 +199,17 @@ class CoreApp:
         now = self.clock.now()
         async with self.db.transaction() as session:
             if inbound.update_id is not None:
-                key = inbound.update_id[:128]
-                if await session.get(HandledUpdate, (inbound.platform, key)) is not None:
-                    raise _Duplicate
+                # One insert is the whole check: a copy already handled (or being handled by
+                # a concurrent delivery) violates the key, and the transaction is dropped.
+                session.add(
+                    HandledUpdate(
+                        platform=inbound.platform,
+                        update_key=inbound.update_id[:128],
+                        handled_at=now,
+                    )
+                )
                 try:
-                    async with session.begin_nested():
-                        session.add(
-                            HandledUpdate(platform=inbound.platform, update_key=key, handled_at=now)
-                        )
-                        await session.flush()
+                    await session.flush()
                 except IntegrityError:
                     raise _Duplicate from None
             member, account = await resolve_account(session, inbound.platform, inbound.sender, now)
@@ -226,6 +228,7 @@ class CoreApp:
                 ),
                 now=now,
             )
+            sender_translator = ctx.translator
             try:
                 # A savepoint: a UserError undoes the handler's writes but keeps the record
                 # that the update was handled and who sent it.
@@ -240,6 +243,7 @@ class CoreApp:
                 ctx.outbox.clear()
                 ctx.offered.clear()
                 ctx.acknowledgement = None
+                ctx.translator = sender_translator  # a language switch was rolled back too
                 ctx.reply(error.message)
         return ctx
 
