@@ -15,6 +15,9 @@ from core.config.organisation import OrganisationConfig
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision
 from core.db.state import get_state, set_state
+from core.decisions.export import Export
+from core.decisions.handlers import Decisions
+from core.decisions.recall import Recall
 from core.errors import UserError
 from core.federation.service import branch_by_slug, link_chat, resolve_chat, sync_branches
 from core.greeting.handlers import Greeting
@@ -22,14 +25,14 @@ from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
 from core.i18n.translator import Translator
 from core.members.language import LanguageChoice
-from core.members.models import Member, PlatformAccount
-from core.members.service import language_of, resolve_account
+from core.members.models import Member, PlatformAccount, Role
+from core.members.service import grant_role, language_of, resolve_account
 from core.messaging.actions import ActionSigner
-from core.messaging.choices import remember
-from core.messaging.context import Context, Delivery, Services
-from core.messaging.inbound import ButtonPressed, ChatRef, Inbound
+from core.messaging.context import Context, Services
+from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.models import HandledUpdate
-from core.messaging.outbound import OutgoingMessage
+from core.messaging.outbound import OutgoingMessage, SentMessage
+from core.messaging.outbox import Delivery, Outbox, PostedMessage
 from core.messaging.port import Messenger
 from core.messaging.router import Router
 from core.scheduling import maintenance
@@ -91,16 +94,22 @@ class CoreApp:
         self.config = config
         self.db = db
         self.clock = clock
-        self.services = Services(config.organisation, catalogs, signer, clock)
-        self.router = Router()
-        self.scheduler = Scheduler(db, clock, worker_id)
         self._messengers: dict[str, Messenger] = {}
+        self.services = Services(config.organisation, catalogs, signer, clock, self._messengers)
+        self.router = Router()
+        self.scheduler = Scheduler(
+            db, clock, worker_id, deliver=self.deliver, messengers=self._messengers
+        )
         self._register_capabilities()
 
     def _register_capabilities(self) -> None:
         # Each capability adds its commands, actions and job kinds; /help reads them back.
         Greeting(self.router).register()
         LanguageChoice(self.router).register()
+        decisions = Decisions(self.router, self.scheduler, self.services)
+        decisions.register()
+        Recall(decisions).register()
+        Export(self.router).register()
         maintenance.register(self.scheduler)
 
     @classmethod
@@ -164,6 +173,28 @@ class CoreApp:
             await link_chat(session, stored, branch)
             return True
 
+    async def enrol(
+        self, platform: str, sender: Sender, chapter_slug: str, roles: tuple[Role, ...] = ()
+    ) -> int | None:
+        """Makes a platform user a member of a branch, holding ``roles`` there.
+
+        The administrative way in (the console's ``:join``, tests, bootstrapping the first
+        organiser); newcomers normally join through onboarding.
+
+        Returns:
+            The member's id, or None when no active branch has that slug.
+        """
+        async with self.db.transaction() as session:
+            now = self.clock.now()
+            branch = await branch_by_slug(session, chapter_slug)
+            if branch is None:
+                return None
+            member, _account = await resolve_account(session, platform, sender, now)
+            member.chapter_id = branch.id
+            for role in roles:
+                await grant_role(session, member.id, role, branch.id, now)
+            return member.id
+
     async def handle(self, inbound: Inbound) -> None:
         """Handles one inbound event, exactly once per ``update_id``.
 
@@ -191,7 +222,7 @@ class CoreApp:
             log.exception("handling failed", extra=log_context)
             await self._apologise(inbound, messenger)
             return
-        await self._deliver(messenger, ctx.outbox)
+        await self.deliver(ctx.outbox.deliveries)
         if isinstance(inbound, ButtonPressed):
             await self._acknowledge(messenger, inbound, ctx.acknowledgement)
 
@@ -227,6 +258,7 @@ class CoreApp:
                     member.language, account.language_hint, branch.language if branch else None
                 ),
                 now=now,
+                outbox=Outbox(self._messengers),
             )
             sender_translator = ctx.translator
             try:
@@ -234,14 +266,16 @@ class CoreApp:
                 # that the update was handled and who sent it.
                 async with session.begin_nested():
                     await self.router.dispatch(ctx, inbound)
-                    for chat_key, actions in ctx.offered:
-                        await remember(session, inbound.platform, chat_key, actions, now)
+                    if ctx.acknowledgement and not isinstance(inbound, ButtonPressed):
+                        # A numbered reply stood in for a button: its note goes privately.
+                        ctx.reply_privately(ctx.acknowledgement)
+                        ctx.acknowledgement = None
+                    await ctx.outbox.remember_choices(session, now)
             except UserError as error:
                 log.info(
                     "user error", extra={"platform": inbound.platform, "msgid": error.message.msgid}
                 )
                 ctx.outbox.clear()
-                ctx.offered.clear()
                 ctx.acknowledgement = None
                 ctx.translator = sender_translator  # a language switch was rolled back too
                 ctx.reply(error.message)
@@ -263,17 +297,58 @@ class CoreApp:
             self.config.default_language,
         )
 
-    async def _deliver(self, messenger: Messenger, outbox: list[Delivery]) -> None:
-        for delivery in outbox:
+    async def deliver(self, deliveries: list[Delivery]) -> None:
+        """Sends committed messages; records where tagged ones landed.
+
+        A platform refusing one message must not lose the others: each failure is logged
+        and the rest are still sent.
+        """
+        landed: list[tuple[Delivery, SentMessage]] = []
+        for delivery in deliveries:
+            messenger = self._messengers.get(delivery.platform)
+            if messenger is None:
+                log.warning("no messenger for a delivery", extra={"platform": delivery.platform})
+                continue
             try:
-                if delivery.direct_to is not None:
-                    await messenger.send_direct(delivery.direct_to, delivery.message)
+                if delivery.edit is not None and delivery.chat_id is not None:
+                    await messenger.edit(
+                        SentMessage(delivery.chat_id, delivery.edit), delivery.message
+                    )
+                elif delivery.direct_to is not None:
+                    landed.append(
+                        (
+                            delivery,
+                            await messenger.send_direct(delivery.direct_to, delivery.message),
+                        )
+                    )
                 elif delivery.chat_id is not None:
-                    await messenger.send(delivery.chat_id, delivery.message)
-            except Exception:  # a platform refusing one message must not lose the others
+                    landed.append(
+                        (delivery, await messenger.send(delivery.chat_id, delivery.message))
+                    )
+            except Exception:
                 log.exception(
-                    "send failed", extra={"platform": messenger.platform, "chat": delivery.chat_id}
+                    "send failed", extra={"platform": delivery.platform, "chat": delivery.chat_id}
                 )
+        tagged = [(d, sent) for d, sent in landed if d.tag is not None]
+        if not tagged:
+            return
+        try:
+            async with self.db.transaction() as session:
+                now = self.clock.now()
+                for delivery, sent in tagged:
+                    assert delivery.tag is not None
+                    session.add(
+                        PostedMessage(
+                            tag=delivery.tag,
+                            platform=delivery.platform,
+                            chat_id=sent.chat_id[:255],
+                            message_id=sent.message_id[:255],
+                            language=delivery.language,
+                            posted_at=now,
+                        )
+                    )
+        except Exception:  # the messages went out; only later edits of them are lost
+            log.exception("could not record posted messages")
 
     async def _acknowledge(
         self, messenger: Messenger, press: ButtonPressed, text: str | None
@@ -308,9 +383,14 @@ class CoreApp:
         text = translator.render(
             _("Sorry, something went wrong on my side. Please try again later.")
         )
-        await self._deliver(
-            messenger,
-            [Delivery(OutgoingMessage(text, rtl=translator.rtl), chat_id=inbound.chat.external_id)],
+        await self.deliver(
+            [
+                Delivery(
+                    inbound.platform,
+                    OutgoingMessage(text, rtl=translator.rtl),
+                    chat_id=inbound.chat.external_id,
+                )
+            ]
         )
 
     async def close(self) -> None:

@@ -118,6 +118,9 @@ def dump(data: dict) -> str:
     for name, texts in data["texts"].items():
         out.append(f"[texts.{name}]")
         out += [f"{k} = {value(v)}" for k, v in texts.items()]
+    if "decisions" in data:
+        out.append("[decisions]")
+        out += [f"{k} = {value(v)}" for k, v in data["decisions"].items()]
     for branch in data["branches"]:
         out.append("[[branches]]")
         out += [f"{k} = {value(v)}" for k, v in branch.items()]
@@ -188,3 +191,25 @@ def test_duplicate_slug_and_bad_slug(tmp_path: Path) -> None:
 def test_check_config_tells_the_kind_of_file() -> None:
     assert check_file(CONFIG_DIR / "organisation.toml") == "organisation"
     assert check_file(CONFIG_DIR / "iopsbot.toml") == "settings"
+
+
+def test_decision_defaults_are_checked(tmp_path: Path) -> None:
+    def change(data: dict) -> None:
+        data["decisions"] = {
+            "others_weight": "3/2",
+            "threshold": "most",
+            "recall_petition_share": "0",
+            "members_may_propose": ["atlantis"],
+        }
+
+    message = break_org(tmp_path, change)
+    assert "decisions.others_weight: '3/2' must be between 0 and 1" in message
+    assert "decisions.threshold: use one of simple, two_thirds, three_quarters, unanimity" in message
+    assert "decisions.recall_petition_share: '0' must be between 0 and 1 and above 0" in message
+
+
+def test_decision_defaults_name_existing_branches(tmp_path: Path) -> None:
+    def change(data: dict) -> None:
+        data["decisions"] = {"members_may_propose": ["atlantis"]}
+
+    assert "decisions.members_may_propose[0]: no branch 'atlantis'" in break_org(tmp_path, change)

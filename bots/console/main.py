@@ -19,6 +19,7 @@ from bots.console.translate import (
     to_inbound,
 )
 from core.app import CoreApp
+from core.members.models import Role
 from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, Sender
 from core.scheduling.clock import OffsetClock
 
@@ -28,6 +29,9 @@ HELP = """console commands:
   :chat NAME    talk in the group chat NAME (linked to the branch with that slug, if any)
   :press N      press button N (or :press LABEL) of the bot's last buttons in this chat
   :lang CODE    set your client's language hint (e.g. :lang es)
+  :join SLUG [organiser]
+                make yourself a member of a branch (as its organiser) — a shortcut
+                for trying decisions before onboarding exists
   :time +2h     move the clock forward (+30m, +2h, +3d, +1w) and run what fell due
   :quit         leave
 Anything else is a message (/start, /help, /language …)."""
@@ -124,6 +128,8 @@ class ConsoleAdapter:
         elif d.verb == "lang":
             self.state.language_hints[self.state.user] = d.arg
             self._note(f"client language hint of {self.state.user}: {d.arg}")
+        elif d.verb == "join":
+            await self._join(d.arg)
         elif d.verb == "time":
             await self._advance(d.arg)
         elif d.verb == "press":
@@ -137,6 +143,16 @@ class ConsoleAdapter:
             self._note(f"group chat {name}, linked to branch {name}")
         else:
             self._note(f"group chat {name} (no branch has that slug: the chat is not linked)")
+
+    async def _join(self, arg: str) -> None:
+        slug, _sep, role = arg.partition(" ")
+        roles = (Role.ORGANISER,) if role.strip() == "organiser" else ()
+        sender = Sender(self.state.user, self.state.user, self.state.language_hint)
+        if await self.app.enrol(PLATFORM, sender, slug, roles) is None:
+            self._note(f"no branch {slug!r}")
+            return
+        what = "an organiser and member" if roles else "a member"
+        self._note(f"{self.state.user} is {what} of {slug}")
 
     async def _advance(self, arg: str) -> None:
         try:

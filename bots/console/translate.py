@@ -47,7 +47,7 @@ class ConsoleState:
         return self.group if self.group is not None else dm_chat_id(self.user)
 
 
-VERBS = ("as", "dm", "chat", "press", "lang", "time", "quit", "help")
+VERBS = ("as", "dm", "chat", "press", "lang", "time", "join", "quit", "help")
 
 
 def dm_chat_id(user: str) -> str:
@@ -67,7 +67,7 @@ def parse_directive(line: str) -> Directive | None:
     verb, arg = verb.lower(), arg.strip()
     if verb not in VERBS:
         raise DirectiveError(f"unknown console command :{verb} (try :help)")
-    if verb in ("as", "chat", "press", "lang", "time") and not arg:
+    if verb in ("as", "chat", "press", "lang", "time", "join") and not arg:
         raise DirectiveError(f":{verb} needs an argument (try :help)")
     if verb in ("as", "chat") and not _NAME.match(arg):
         raise DirectiveError(f":{verb} takes a name of letters, digits, '.', '-' or '_'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,12 +123,80 @@ class BranchConfig(_Strict):
         return self.names.get(language, self.name)
 
 
+def _share(value: str, *, positive: bool = False) -> str:
+    """Checks a share written as a fraction or decimal between 0 and 1 ("1/2", "0.2")."""
+    try:
+        share = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{value!r} is not a number like 1/2 or 0.25") from None
+    if not 0 <= share <= 1 or (positive and share == 0):
+        raise ValueError(f"{value!r} must be between 0 and 1" + (" and above 0" if positive else ""))
+    return value
+
+
+class DecisionDefaults(_Strict):
+    """How decisions are made unless the organiser who opens one says otherwise.
+
+    Attributes:
+        others_weight: Proportional say: the weight of members of the decision's branch who
+            are outside the affected sub-branch (the affected members weigh 1).
+        quorum: Share of the electorate's weight that must take part.
+        threshold: simple, two_thirds, three_quarters or unanimity.
+        reminder_hours: Reminders to those who have not voted, hours before closing.
+        duration_hours: How long a decision stays open when no closing time is given.
+        members_may_propose: Slugs of branches where any member (not only organisers) may
+            open a decision.
+        recall_petition_share: Share of a delegate's constituency whose signatures open a
+            recall vote.
+        recall_threshold: The majority a recall vote needs.
+        recall_hours: How long a recall vote stays open.
+        petition_hours: How long a recall petition collects signatures.
+    """
+
+    others_weight: str = "1/2"
+    quorum: str = "0"
+    threshold: str = "simple"
+    reminder_hours: tuple[int, ...] = (24,)
+    duration_hours: int = Field(default=72, ge=1, le=24 * 366)
+    members_may_propose: tuple[str, ...] = ()
+    recall_petition_share: str = "1/5"
+    recall_threshold: str = "simple"
+    recall_hours: int = Field(default=7 * 24, ge=1, le=24 * 366)
+    petition_hours: int = Field(default=14 * 24, ge=1, le=24 * 366)
+
+    @field_validator("others_weight", "quorum")
+    @classmethod
+    def _shares(cls, value: str) -> str:
+        return _share(value)
+
+    @field_validator("recall_petition_share")
+    @classmethod
+    def _positive_share(cls, value: str) -> str:
+        return _share(value, positive=True)
+
+    @field_validator("threshold", "recall_threshold")
+    @classmethod
+    def _threshold(cls, value: str) -> str:
+        allowed = ("simple", "two_thirds", "three_quarters", "unanimity")
+        if value not in allowed:
+            raise ValueError(f"use one of {', '.join(allowed)}")
+        return value
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= hours <= 24 * 366 for hours in value):
+            raise ValueError("each reminder is between 1 and 8784 hours before closing")
+        return tuple(sorted(set(value), reverse=True))
+
+
 class OrganisationConfig(_Strict):
     """The whole ``organisation.toml``."""
 
     organisation: OrganisationInfo
     texts: dict[str, dict[str, str]]
     branches: tuple[BranchConfig, ...] = Field(min_length=1)
+    decisions: DecisionDefaults = Field(default_factory=DecisionDefaults)
 
     def branch(self, slug: str) -> BranchConfig | None:
         """The configured branch with ``slug``, if any."""
@@ -202,6 +271,9 @@ def _cross_checks(cfg: OrganisationConfig) -> list[tuple[str, str]]:
         seen.setdefault(branch.slug, branch)
     if roots != 1:
         problems.append(("branches", f"exactly one international branch is needed, found {roots}"))
+    for index, slug in enumerate(cfg.decisions.members_may_propose):
+        if slug not in seen:
+            problems.append((f"decisions.members_may_propose[{index}]", f"no branch {slug!r}"))
     return problems
 
 

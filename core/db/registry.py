@@ -9,10 +9,12 @@ def all_metadata() -> MetaData:
     """The metadata of every table, for migrations and their checks."""
     # Imported for their side effect of registering tables on Base.metadata.
     import core.db.state
+    import core.decisions.models
     import core.federation.models
     import core.members.models
     import core.messaging.choices
     import core.messaging.models
+    import core.messaging.outbox
     import core.scheduling.models  # noqa: F401
     from core.db.base import Base
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,9 @@ from core.i18n.message import Msg, _
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
 from core.messaging.actions import Action, ActionSigner
-from core.messaging.choices import as_numbered, person_key
 from core.messaging.inbound import ChatKind, Inbound
 from core.messaging.outbound import Button, OutgoingMessage
+from core.messaging.outbox import Outbox
 from core.messaging.port import Messenger
 from core.scheduling.clock import Clock
 
@@ -30,6 +30,21 @@ class ButtonSpec:
     action: Action
 
 
+def render_message(
+    signer: ActionSigner,
+    translator: Translator,
+    text: Msg | str,
+    buttons: Sequence[Sequence[ButtonSpec]] = (),
+) -> OutgoingMessage:
+    """Text and buttons rendered for one reader, each button's action signed."""
+    rows = tuple(
+        tuple(Button(translator.render(b.label), signer.encode(b.action)) for b in row)
+        for row in buttons
+        if row
+    )
+    return OutgoingMessage(text=translator.render(text), buttons=rows, rtl=translator.rtl)
+
+
 @dataclass(frozen=True)
 class Services:
     """The long-lived collaborators every handler may use (passed, never global)."""
@@ -38,15 +53,7 @@ class Services:
     catalogs: Catalogs
     signer: ActionSigner
     clock: Clock
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A message waiting in the outbox: to a chat, or privately to the sender."""
-
-    message: OutgoingMessage
-    chat_id: str | None = None
-    direct_to: str | None = None
+    messengers: Mapping[str, Messenger]
 
 
 @dataclass
@@ -67,6 +74,8 @@ class Context:
         branch: The branch that chat is linked to, if any.
         translator: The sender's language.
         now: The time the handling started.
+        outbox: What will be sent once the unit of work commits.
+        acknowledgement: The short note for a button press.
     """
 
     services: Services
@@ -79,10 +88,8 @@ class Context:
     branch: Branch | None
     translator: Translator
     now: datetime
-    outbox: list[Delivery] = field(default_factory=list)
+    outbox: Outbox
     acknowledgement: str | None = None
-    # Numbered choices to remember for a platform without buttons: (chat key, actions).
-    offered: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def in_private(self) -> bool:
@@ -100,28 +107,20 @@ class Context:
         translator: Translator | None = None,
     ) -> OutgoingMessage:
         """Renders text and buttons for one reader (the sender by default)."""
-        t = translator or self.translator
-        rows = tuple(
-            tuple(Button(t.render(b.label), self.services.signer.encode(b.action)) for b in row)
-            for row in buttons
-            if row
-        )
-        return OutgoingMessage(text=t.render(text), buttons=rows, rtl=t.rtl)
+        return render_message(self.services.signer, translator or self.translator, text, buttons)
 
-    def _fit(self, message: OutgoingMessage, chat_key: str) -> OutgoingMessage:
-        """Degrades buttons to a numbered list where the platform has none."""
-        if not message.buttons or self.messenger.capabilities.buttons:
-            return message
-        numbered, actions = as_numbered(
-            message, self.render(_("Reply with the number of your choice."))
-        )
-        self.offered.append((chat_key, actions))
-        return numbered
+    def instruction(self, translator: Translator | None = None) -> str:
+        """The line asking to answer numbered choices, in a reader's language."""
+        return (translator or self.translator).render(_("Reply with the number of your choice."))
 
     def reply(self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()) -> None:
         """Answers in the chat the event came from, in the sender's language."""
-        message = self._fit(self.message(text, buttons), self.chat.external_id)
-        self.outbox.append(Delivery(message, chat_id=self.chat.external_id))
+        self.outbox.post(
+            self.inbound.platform,
+            self.chat.external_id,
+            self.message(text, buttons),
+            instruction=self.instruction(),
+        )
 
     def reply_privately(
         self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()
@@ -130,8 +129,12 @@ class Context:
         if self.in_private:
             self.reply(text, buttons)
             return
-        message = self._fit(self.message(text, buttons), person_key(self.account.external_id))
-        self.outbox.append(Delivery(message, direct_to=self.account.external_id))
+        self.outbox.direct(
+            self.inbound.platform,
+            self.account.external_id,
+            self.message(text, buttons),
+            instruction=self.instruction(),
+        )
 
     def acknowledge(self, text: Msg | str) -> None:
         """A short note for the button press being handled (a toast, an ephemeral line)."""

@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
+from core.messaging.outbox import Delivery, Outbox
+from core.messaging.port import Messenger
 from core.scheduling.clock import Clock
 from core.scheduling.models import Job, JobStatus
 
@@ -38,12 +40,14 @@ class JobContext:
         job: The job row (payload, due time, attempts).
         now: When it started running.
         scheduler: To schedule follow-up jobs in the same transaction.
+        outbox: Messages to send once the job's transaction commits.
     """
 
     session: AsyncSession
     job: Job
     now: datetime
     scheduler: Scheduler
+    outbox: Outbox
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
@@ -75,14 +79,17 @@ class Scheduler:
         worker_id: This process's name, recorded on claims.
         lease: How long a claim holds before another worker may take the job over.
         batch: Jobs claimed at once.
+        deliver: Sends a job's outbox after its transaction commits.
     """
 
     db: Database
     clock: Clock
     worker_id: str
+    deliver: Callable[[list[Delivery]], Awaitable[None]] | None = None
     lease: timedelta = timedelta(minutes=5)
     batch: int = 100
     kinds: dict[str, JobKind] = field(default_factory=dict)
+    messengers: Mapping[str, Messenger] = field(default_factory=dict)
 
     def register(self, kind: str, job_kind: JobKind) -> None:
         """Declares how jobs of ``kind`` run."""
@@ -188,6 +195,7 @@ class Scheduler:
     async def _run(self, job_id: int) -> None:
         now = self.clock.now()
         kind_name = "?"
+        outbox = Outbox({})
         try:
             async with self.db.transaction() as session:
                 job = await session.get(Job, job_id)
@@ -208,13 +216,18 @@ class Scheduler:
                         extra={"job": job.id, "kind": job.kind, "due_at": job.due_at.isoformat()},
                     )
                     return
-                await kind.handler(JobContext(session, job, now, self))
+                outbox = Outbox(self.messengers)
+                await kind.handler(JobContext(session, job, now, self, outbox))
+                await outbox.remember_choices(session, now)
                 job.status = JobStatus.DONE.value
                 job.finished_at = now
                 job.lease_until = None
         except Exception as exc:  # one failing job must not stop the others
             log.exception("job failed", extra={"job": job_id, "kind": kind_name})
             await self._record_failure(job_id, exc)
+            return
+        if outbox.deliveries and self.deliver is not None:
+            await self.deliver(outbox.deliveries)
 
     async def _record_failure(self, job_id: int, exc: Exception) -> None:
         now = self.clock.now()

@@ -21,6 +21,7 @@ from core.app import AppConfig, CoreApp
 from core.config.organisation import OrganisationConfig, load_organisation
 from core.db.database import Database
 from core.db.migrate import upgrade
+from core.members.models import Role
 from core.messaging.commands import inbound_from_text
 from core.messaging.inbound import (
     ButtonPressed,
@@ -189,6 +190,15 @@ class Scenario:
             linked = await self.app.link_chat(platform, ChatRef(name, ChatKind.GROUP, name), branch)
             assert linked, f"no branch {branch!r}"
         return name
+
+    async def enrol(self, person: Person, chapter: str, *roles: Role) -> int:
+        """Makes ``person`` a member of ``chapter`` (holding ``roles`` there); returns their id.
+
+        Stands in for onboarding, which has its own scenarios.
+        """
+        member_id = await self.app.enrol(person.platform, person._sender(), chapter, roles)
+        assert member_id is not None, f"no branch {chapter!r}"
+        return member_id
 
     async def deliver(self, event: Inbound) -> list[Posted]:
         """Hands one event to the app; returns the messages it caused."""

@@ -1,0 +1,146 @@
+"""Messages waiting for a unit of work to commit, fitted to each platform on the way in.
+
+Handlers and jobs never send directly: they put messages in an :class:`Outbox`, and the
+app sends them once the transaction that justified them has committed. A message posted
+with a *tag* has its platform message id recorded afterwards (:class:`PostedMessage`), so
+that it can be edited later — a decision's live turnout, its closed state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base
+from core.db.types import UTCDateTime
+from core.messaging.choices import as_numbered, person_key, remember
+from core.messaging.outbound import OutgoingMessage
+from core.messaging.port import Messenger
+
+
+class PostedMessage(Base):
+    """Where a tagged message was posted, so that it can be edited later."""
+
+    __tablename__ = "posted_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(16))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send after commit.
+
+    Attributes:
+        platform: The platform to send it on.
+        message: Already rendered and fitted to that platform.
+        chat_id: A chat to post in, or
+        direct_to: a person (platform user id) to message privately, or
+        edit: a posted message to replace (its platform message id, in ``chat_id``).
+        tag: Record where it lands under this tag (with ``language``).
+        language: The language it was rendered in (for tagged messages).
+    """
+
+    platform: str
+    message: OutgoingMessage
+    chat_id: str | None = None
+    direct_to: str | None = None
+    edit: str | None = None
+    tag: str | None = None
+    language: str = ""
+
+
+@dataclass
+class Outbox:
+    """What one unit of work will send once it commits.
+
+    Args:
+        messengers: The attached platforms (to fit messages to what each can show).
+        instruction: Renders the "reply with a number" line in a given language.
+    """
+
+    messengers: Mapping[str, Messenger]
+    deliveries: list[Delivery] = field(default_factory=list)
+    # Numbered choices to remember for platforms without buttons: (platform, key, actions).
+    offered: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def _fit(
+        self, platform: str, key: str, message: OutgoingMessage, instruction: str
+    ) -> OutgoingMessage:
+        messenger = self.messengers.get(platform)
+        if not message.buttons or messenger is None or messenger.capabilities.buttons:
+            return message
+        numbered, actions = as_numbered(message, instruction)
+        self.offered.append((platform, key, actions))
+        return numbered
+
+    def post(
+        self,
+        platform: str,
+        chat_id: str,
+        message: OutgoingMessage,
+        *,
+        instruction: str,
+        tag: str | None = None,
+        language: str = "",
+    ) -> None:
+        """Posts ``message`` in a chat on ``platform``."""
+        fitted = self._fit(platform, chat_id, message, instruction)
+        self.deliveries.append(
+            Delivery(platform, fitted, chat_id=chat_id, tag=tag, language=language)
+        )
+
+    def direct(
+        self,
+        platform: str,
+        user_id: str,
+        message: OutgoingMessage,
+        *,
+        instruction: str,
+        tag: str | None = None,
+        language: str = "",
+    ) -> None:
+        """Sends ``message`` privately to a person on ``platform``."""
+        fitted = self._fit(platform, person_key(user_id), message, instruction)
+        self.deliveries.append(
+            Delivery(platform, fitted, direct_to=user_id, tag=tag, language=language)
+        )
+
+    def edit(self, posted: PostedMessage, message: OutgoingMessage) -> None:
+        """Replaces a posted message (skipped on platforms that cannot edit)."""
+        messenger = self.messengers.get(posted.platform)
+        if messenger is None or not messenger.capabilities.edit:
+            return
+        if not messenger.capabilities.buttons:
+            message = OutgoingMessage(message.text, rtl=message.rtl)
+        self.deliveries.append(
+            Delivery(posted.platform, message, chat_id=posted.chat_id, edit=posted.message_id)
+        )
+
+    def clear(self) -> None:
+        """Forgets everything (the unit of work was rolled back)."""
+        self.deliveries.clear()
+        self.offered.clear()
+
+    async def remember_choices(self, session: AsyncSession, now: datetime) -> None:
+        """Stores the numbered choices offered, in the unit of work's transaction."""
+        for platform, key, actions in self.offered:
+            await remember(session, platform, key, actions, now)
+
+
+async def posted_messages(session: AsyncSession, tag: str) -> list[PostedMessage]:
+    """Every message posted under ``tag``, oldest first."""
+    rows = await session.scalars(
+        select(PostedMessage).where(PostedMessage.tag == tag).order_by(PostedMessage.id)
+    )
+    return list(rows.all())

@@ -1,0 +1,315 @@
+"""Decisions end to end through CoreApp: open, vote from two platforms, remind, close."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.decisions.models import Ballot, Decision, VoteRecord
+from core.members.models import PlatformAccount, Role
+from core.testing import Scenario
+from core.testing.fake_messenger import FULL, TEXT_ONLY, FakeMessenger, Posted
+
+HACKNEY = "london-hackney"
+
+
+@pytest.fixture
+async def sc(database_url: str) -> AsyncIterator[Scenario]:
+    """A scenario with a platform with buttons ("fake") and one without ("plain")."""
+    fakes = [FakeMessenger("fake", FULL), FakeMessenger("plain", TEXT_ONLY)]
+    async with Scenario.open(database_url, messengers=fakes) as scenario:
+        yield scenario
+
+
+async def hackney(sc: Scenario) -> tuple[str, str]:
+    """The Hackney chapter's chat on each platform."""
+    return (
+        await sc.group("hackney-tg", HACKNEY, platform="fake"),
+        await sc.group("hackney-room", HACKNEY, platform="plain"),
+    )
+
+
+def last(sc: Scenario, chat: str, platform: str = "fake") -> Posted:
+    return sc.messenger(platform).in_chat(chat)[-1]
+
+
+def decision_posts(sc: Scenario, chat: str, platform: str = "fake") -> list[Posted]:
+    return [p for p in sc.messenger(platform).in_chat(chat) if "🗳 Decision #" in p.text]
+
+
+async def ballots(sc: Scenario) -> list[Ballot]:
+    async with sc.app.db.sessions() as session:
+        return list((await session.scalars(select(Ballot))).all())
+
+
+async def test_majority_vote_from_two_platforms_one_tally(sc: Scenario) -> None:
+    tg, room = await hackney(sc)
+    alice = sc.person("alice")
+    bob = sc.person("bob")
+    carol = sc.person("carol", platform="plain")
+    dan = sc.person("dan")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    for person in (bob, carol, dan):
+        await sc.enrol(person, HACKNEY)
+
+    await alice.says('/decide majority "Adopt the new charter?" --closes 48h', chat=tg)
+    [on_tg] = decision_posts(sc, tg)
+    [in_room] = decision_posts(sc, room, "plain")
+    assert "Adopt the new charter?" in on_tg.text
+    assert "Voted: 0 of 4 members (0 %)." in on_tg.text
+    assert on_tg.labels == ["Yes", "No", "Abstain"]
+    # Without buttons the same choices are numbered.
+    assert "1. Yes\n2. No\n3. Abstain" in in_room.text
+
+    await bob.presses("Yes", chat=tg)
+    assert sc.messenger("fake").acknowledged[-1][1].startswith("Your vote is recorded: Yes")
+    [note] = await carol.says("2", chat=room)  # "No", by number, on the other platform
+    assert (note.chat_id, note.text) == (carol.dm, "Your vote is recorded: No")
+    await alice.presses("Yes", chat=tg)
+    await bob.presses("No", chat=tg)  # changes his vote
+    assert sc.messenger("fake").acknowledged[-1][1].startswith("Your vote is changed: No")
+
+    assert len(await ballots(sc)) == 3
+    await sc.advance(seconds=10)  # the live message is refreshed
+    assert "Voted: 3 of 4 members (75 %)." in on_tg.text
+    assert "So far: Yes: 1  ·  No: 2  ·  Abstain: 0" in on_tg.text
+
+    await sc.advance(hours=48)
+    outcome_tg = last(sc, tg)
+    outcome_room = last(sc, room, "plain")
+    for outcome in (outcome_tg, outcome_room):
+        assert outcome.text.startswith("🗳 Outcome of decision #1")
+        assert "Turnout: 3 of 4" in outcome.text
+    assert outcome_tg.message.image is not None
+    assert outcome_tg.message.image.content.startswith(b"\x89PNG")
+    assert on_tg.labels == []  # closed: no more buttons
+    assert "Closed." in on_tg.text
+
+
+async def test_outcome_in_each_chats_language(sc: Scenario) -> None:
+    london = await sc.group("hackney-tg", HACKNEY)
+    madrid = await sc.group("lavapies", "madrid-lavapies")
+    ana = sc.person("ana", language_hint="es")
+    ben = sc.person("ben")
+    await sc.enrol(ana, "madrid-lavapies")
+    await sc.enrol(ben, HACKNEY)
+    await sc.enrol(sc.person("root"), "international", Role.ORGANISER)
+    root = sc.person("root")
+    await root.says(
+        '/decide plurality "Where is the convention?" "Lisbon" "Athens" '
+        "--branch international --subbranches --closes 1d"
+    )
+    [es] = decision_posts(sc, madrid)
+    assert es.text.startswith("🗳 Decisión #1")
+    await ana.presses("2. Athens", chat=madrid)
+    await ben.presses("2. Athens", chat=london)
+    await sc.advance(days=1)
+    assert "Athens" in last(sc, london).text
+    assert last(sc, madrid).text.startswith("🗳 Resultado de la decisión #1")
+
+
+async def test_secret_irv_in_private_ballots_with_receipts(sc: Scenario) -> None:
+    tg, _room = await hackney(sc)
+    alice, bob, carol = sc.person("alice"), sc.person("bob"), sc.person("carol")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await sc.enrol(carol, HACKNEY)
+    await alice.says('/decide irv "Who coordinates?" "Ana" "Ben" "Chloé" --secret --closes 2d', tg)
+    [post] = decision_posts(sc, tg)
+    assert post.labels == ["🗳 Vote privately"]
+    assert "Secret ballot" in post.text
+
+    async def rank(person, *names: str) -> str:
+        await person.presses("🗳 Vote privately", chat=tg)
+        for name in names:
+            await person.presses(name)
+        await person.presses("Done")
+        review = last(sc, person.dm)
+        assert "Cast it?" in review.text
+        [receipt] = await person.presses("Confirm")
+        assert "is recorded" in receipt.text
+        return receipt.text.split("Receipt: ")[1][:9]
+
+    receipt_b = await rank(bob, "Ben", "Chloé")
+    await rank(carol, "Chloé", "Ben", "Ana")
+    await rank(alice, "Ana", "Chloé")
+    # A second ballot without the receipt is refused, not added.
+    [refused] = await bob.presses("🗳 Vote privately", chat=tg)
+    assert "already voted" in refused.text
+    # Changing by the receipt's button replaces the ballot.
+    await bob.presses("Change my vote")
+    await bob.presses("Chloé")
+    await bob.presses("Done")
+    [changed] = await bob.presses("Confirm")
+    assert "is changed" in changed.text and receipt_b in changed.text
+
+    stored = await ballots(sc)
+    assert len(stored) == 3
+    assert all(b.voter_id is None for b in stored)
+    async with sc.app.db.sessions() as session:
+        columns = {
+            c["name"]
+            for c in await session.run_sync(
+                lambda s: __import__("sqlalchemy").inspect(s.connection()).get_columns("ballots")
+            )
+        }
+    assert not columns & {"member_id", "created_at", "cast_at", "rowid"}
+
+    # Results stay hidden until close.
+    await sc.advance(seconds=10)
+    assert "So far" not in post.text
+    await sc.advance(days=2)
+    outcome = last(sc, tg)
+    assert "Chloé" in outcome.text
+    assert "/export 1" in outcome.text
+
+
+async def test_deadline_passed_while_down_closes_on_start(sc: Scenario) -> None:
+    tg, _room = await hackney(sc)
+    alice = sc.person("alice")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await alice.says('/decide majority "Join the coalition?" --closes 1h', chat=tg)
+    await alice.presses("Yes", chat=tg)
+    await sc.app.close()
+    sc.clock.advance(hours=5)
+    await sc.restart()  # start() runs what fell due
+    assert last(sc, tg).text.startswith("🗳 Outcome of decision #1")
+    async with sc.app.db.sessions() as session:
+        decision = await session.get(Decision, 1)
+        assert decision is not None and decision.status == "closed"
+        assert decision.outcome is not None and decision.outcome["result"]["elected"] == ["yes"]
+
+
+async def test_reminders_go_to_those_who_have_not_voted(sc: Scenario) -> None:
+    tg, _room = await hackney(sc)
+    alice, bob = sc.person("alice"), sc.person("bob", language_hint="de")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await alice.says('/decide majority "New logo?" --closes 48h --remind 24', chat=tg)
+    await alice.presses("Yes", chat=tg)
+    await sc.advance(hours=24, seconds=1)
+    [reminder] = sc.messenger("fake").in_chat(bob.dm)
+    assert reminder.text.startswith("Erinnerung")
+    assert reminder.labels == ["Ja", "Nein", "Enthaltung"]
+    assert sc.messenger("fake").in_chat(alice.dm) == []
+    await bob.presses("Ja")  # votes from the reminder
+    assert len(await ballots(sc)) == 2
+
+
+async def test_bad_votes_get_clear_answers_and_change_nothing(sc: Scenario) -> None:
+    tg, _room = await hackney(sc)
+    alice, bob, eve = sc.person("alice"), sc.person("bob"), sc.person("eve")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await sc.enrol(eve, "madrid-lavapies")
+    await alice.says('/decide irv "Pick one" "A" "B" "C" --closes 1d', chat=tg)
+    [dup] = await bob.says("/vote 1 1 2", chat=tg)
+    assert "You named option 1 twice" in dup.text
+    [unknown] = await bob.says("/vote 4 1", chat=tg)
+    assert "Option 4 does not exist: choose from 1 to 3." in unknown.text
+    [outsider] = await eve.says("/vote #1 1 2", chat=tg)
+    assert "not in the electorate" in outsider.text
+    [forged] = await bob.presses_data("x" * 20 + "dk:1:012:-", chat=tg)
+    assert "not valid" in forged.text
+    assert await ballots(sc) == []
+    [ok] = await bob.says("/vote 3 1")
+    assert "1. C\n2. A" in ok.text
+    await sc.advance(days=1)
+    [late] = await bob.says("/vote #1 1")
+    assert "closed" in late.text
+    assert len(await ballots(sc)) == 1
+
+
+async def test_only_organisers_open_decisions(sc: Scenario) -> None:
+    glasgow = await sc.group("southside", "glasgow-southside")
+    bob = sc.person("bob")
+    await sc.enrol(bob, "glasgow-southside")
+    [refused] = await bob.says('/decide majority "Anything?"', chat=glasgow)
+    assert "Only organisers of" in refused.text
+    # Hackney lets any member propose (organisation.toml: members_may_propose).
+    tg, _room = await hackney(sc)
+    carol = sc.person("carol")
+    await sc.enrol(carol, HACKNEY)
+    await carol.says('/decide majority "Picnic on Sunday?"', chat=tg)
+    assert decision_posts(sc, tg)
+
+
+async def test_consensus_block_needs_a_reason(sc: Scenario) -> None:
+    tg, _room = await hackney(sc)
+    alice, bob, carol = sc.person("alice"), sc.person("bob"), sc.person("carol")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await sc.enrol(carol, HACKNEY)
+    await alice.says('/decide consensus "Adopt the code of conduct?" --closes 1d', chat=tg)
+    await alice.presses("Agree", chat=tg)
+    await carol.presses("Stand aside", chat=tg)
+    await bob.presses("Block", chat=tg)
+    ask = last(sc, bob.dm)
+    assert "A block needs a reason" in ask.text
+    assert len(await ballots(sc)) == 2  # nothing recorded for the block yet
+    [done] = await bob.says("It excludes members without internet access")
+    assert "It excludes members without internet access" in done.text
+    await sc.advance(days=1)
+    outcome = last(sc, tg).text
+    assert "It excludes members without internet access" in outcome
+
+
+async def test_one_member_two_platforms_counts_once(sc: Scenario) -> None:
+    tg, room = await hackney(sc)
+    alice = sc.person("alice")
+    member_id = await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    alice_plain = sc.person("alice", platform="plain")
+    await alice_plain.says("/help")  # first contact creates a separate member…
+    async with sc.app.db.transaction() as session:  # …which linking merges (issue 4's /link)
+        account = await session.scalar(
+            select(PlatformAccount).where(PlatformAccount.platform == "plain")
+        )
+        assert account is not None
+        account.member_id = member_id
+    await alice.says('/decide plurality "Colour?" "Red" "Green" --closes 1d', chat=tg)
+    await alice.presses("1. Red", chat=tg)
+    await alice_plain.says("2", chat=room)
+    stored = await ballots(sc)
+    assert len(stored) == 1 and stored[0].content == {"choice": 1}
+    async with sc.app.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(VoteRecord)) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "answers", "winner"),
+    [
+        ('approval "Topics?" "Housing" "Climate" "Work" --max 2', ["1 2", "2", "2 3"], "Climate"),
+        ('score "Rate" "A" "B" "C"', ["5 0 3", "4 1 5", "0 5 4"], "C"),
+        ('stv "Committee" "Ana" "Ben" "Chloé" "Dev" --seats 2', ["1 2", "1 3", "4 3"], "Ana"),
+        ('schulze "Logo?" "Red" "Green" "Blue"', ["1 2 3", "2 1 3", "1 3 2"], "Red"),
+        ('time "When?" "Sat 10:00" "Sun 16:00"', ["y n", "? y", "n y"], "Sun 16:00"),
+    ],
+)
+async def test_each_method_end_to_end_by_text(
+    sqlite_scenario: Scenario, line: str, answers: list[str], winner: str
+) -> None:
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    people = [sc.person(n) for n in ("alice", "bob", "carol")]
+    await sc.enrol(people[0], HACKNEY, Role.ORGANISER)
+    for person in people[1:]:
+        await sc.enrol(person, HACKNEY)
+    await people[0].says(f"/decide {line} --closes 1d", chat=tg)
+    for person, answer in zip(people, answers, strict=True):
+        [receipt] = await person.says(f"/vote {answer}")
+        assert "is recorded" in receipt.text, receipt.text
+    await sc.advance(days=1)
+    outcome = last(sc, tg).text
+    assert winner in outcome
+    async with sc.app.db.sessions() as session:
+        decision = await session.get(Decision, 1)
+        assert decision is not None and decision.outcome is not None
+        assert winner in decision.outcome["result"]["elected"]
+
+
+async def test_sqlite_ballots_table_has_no_rowid(sqlite_scenario: Scenario) -> None:
+    async with sqlite_scenario.app.db.sessions() as session:
+        with pytest.raises(Exception, match="rowid"):
+            await session.execute(text("SELECT rowid FROM ballots"))
