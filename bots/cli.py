@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bots import runner
+from bots import runner, tally
 from core import __version__
 from core.app import DatabaseNotReady
 from core.config.errors import ConfigError
@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the database migrations")
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("file", nargs="?", type=Path, help="a settings or organisation file")
+    tally_parser = sub.add_parser("tally", help="recount a ballot file offline")
+    tally.add_arguments(tally_parser)
     return parser
 
 
@@ -51,6 +53,8 @@ def _logging(settings: Settings, quiet: bool) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "tally":
+        return tally.run(args)
     if args.command == "check-config":
         path = args.file or args.config or Path("config/iopsbot.toml")
         kind = check_file(path)

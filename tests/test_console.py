@@ -125,5 +125,47 @@ def test_run_refuses_what_cannot_start_in_one_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "console")  # the database was never migrated
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "iopsbot: the database is at migration none, the code needs 0001: run `iopsbot db upgrade`"
+        "iopsbot: the database is at migration none, the code needs 0002: run `iopsbot db upgrade`"
     )
+
+
+def test_a_secret_irv_vote_with_three_members_and_a_deadline(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            ":as alice",
+            ":join london-hackney organiser",
+            ":as bob",
+            ":join london-hackney",
+            ":as carol",
+            ":join london-hackney",
+            ":as alice",
+            ":chat london-hackney",
+            '/decide irv "Who coordinates?" "Ana" "Ben" "Chloé" --secret --closes 1h',
+            ":as bob",
+            ":chat london-hackney",
+            ":press 1",
+            ":dm",
+            ":press Ben",
+            ":press Chloé",
+            ":press Done",
+            ":press Confirm",
+            ":as carol",
+            "/vote #1 3 2",
+            ":as alice",
+            "/vote #1 1 3",
+            ":time +2h",
+            ":quit",
+        ]
+    )
+    out = console(tmp_path, script + "\n")
+    assert "Voted: 0 of 3 members (0%)." in out
+    assert "[dm:bob] bot: Your ballot for decision #1:\n    1. Ben\n    2. Chloé" in out
+    assert out.count("Receipt: ") == 3
+    outcome = out[out.index("🗳 Outcome of decision #1") :]
+    # Three first preferences for three candidates: a tie, broken by the recorded lot.
+    assert "Round 1: Ana 1 · Ben 1 · Chloé 1. Tie between Ana, Ben, and Chloé" in outcome
+    assert "a lot drawn with seed" in outcome
+    winner = "Ben" if "eliminated Chloé" in outcome else "Chloé"
+    assert f"Winner: {winner}" in outcome
+    assert f"{winner} 2" in outcome and f"{winner} is elected." in outcome
+    assert "(attached: decision-1.png" in outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -59,6 +60,10 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Queuing our own transactions here keeps them in
+        # arrival order; left to SQLite's busy handler, which polls with growing sleeps, an
+        # unlucky transaction can starve past the busy timeout when many arrive together.
+        self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,8 +77,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session in a transaction: committed on success, rolled back on any error.
+
+        Not re-entrant on SQLite: never open a transaction inside another one.
+        """
+        if self._sqlite_turn is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sqlite_turn, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -17,9 +17,9 @@ from core.decisions.ballots import Method
 from core.decisions.chart import chart_png
 from core.decisions.explain import explain
 from core.decisions.methods.types import Outcome
-from core.decisions.models import Ballot, Decision
+from core.decisions.models import Decision
 from core.decisions.render import Live, decision_text, group_buttons
-from core.decisions.service import fraction, options_of, subtree_ids, turnout
+from core.decisions.service import grouped_ballots, options_of, subtree_ids, turnout
 from core.decisions.tally import Turnout
 from core.federation.models import Branch, Chat
 from core.i18n.message import Msg, _
@@ -80,9 +80,7 @@ async def live_state(session: AsyncSession, decision: Decision, options: Sequenc
 async def _running_totals(
     session: AsyncSession, decision: Decision, method: Method, options: Sequence[str]
 ) -> dict[str, Fraction]:
-    rows = await session.execute(
-        select(Ballot.content, Ballot.weight).where(Ballot.decision_id == decision.id)
-    )
+    rows = await grouped_ballots(session, decision.id)
     totals: dict[str, Fraction] = {}
     labels: list[str]
     if method is Method.MAJORITY:
@@ -93,8 +91,7 @@ async def _running_totals(
         labels = list(options)
     for label in labels:
         totals[label] = Fraction(0)
-    for content, weight in rows.all():
-        w = fraction(weight)
+    for content, w in rows:
         if method is Method.MAJORITY:
             totals[content["answer"]] += w
         elif method is Method.CONSENSUS:
@@ -122,6 +119,21 @@ def _localise_totals(
     else:
         return totals
     return {t.render(names[k]): v for k, v in totals.items()}
+
+
+def chart_labels(translator: Translator) -> dict[str, str]:
+    """The chart's bar labels for answers and stances, in the reader's language."""
+    names: dict[str, Msg] = {
+        "yes": _("Yes"),
+        "no": _("No"),
+        "abstain": _("Abstain"),
+        "agree": _("Agree"),
+        "stand_aside": _("Stand aside"),
+        "disagree": _("Disagree"),
+        "block": _("Block"),
+        "if_need_be": _("if need be"),
+    }
+    return {key: translator.render(msg) for key, msg in names.items()}
 
 
 def decision_message(
@@ -261,10 +273,10 @@ def outcome_text(
         "",
         t.render(
             _(
-                "Turnout: {voters} of {count} ({percent} % of the electorate's weight).",
+                "Turnout: {voters} of {count} ({percent} of the electorate's weight).",
                 voters=voters,
                 count=electorate,
-                percent=t.format_number(round(float(result.share) * 100)),
+                percent=t.format_percent(float(result.share)),
             )
         ),
         t.render(_("Seed for any lot: {seed}", seed=decision.seed)),
@@ -298,7 +310,13 @@ async def post_outcome(
         text = outcome_text(decision, outcome, result, voters, size, translator)
         image = None
         if messenger.capabilities.images:
-            png = chart_png(outcome, decision.question[:80], rtl=translator.rtl)
+            png = chart_png(
+                outcome,
+                decision.question[:80],
+                chart_labels(translator),
+                rtl=translator.rtl,
+                number_format=translator.format_number,
+            )
             if png is not None:
                 image = Attachment(f"decision-{decision.id}.png", png, "image/png")
         message = OutgoingMessage(text, image=image, rtl=translator.rtl)

@@ -73,7 +73,7 @@ def threshold_line(decision: Decision) -> Msg | None:
 
 def percent(translator: Translator, share: Fraction) -> str:
     """A share as a whole percentage in the reader's locale."""
-    return translator.format_number(round(float(share) * 100))
+    return translator.format_percent(float(share))
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def decision_text(
         lines.append(
             t.render(
                 _(
-                    "Quorum: {percent} % of the electorate must take part.",
+                    "Quorum: {percent} of the electorate must take part.",
                     percent=percent(t, quorum),
                 )
             )
@@ -141,8 +141,8 @@ def decision_text(
     lines.append(
         t.render(
             ngettext(
-                "Voted: {voters} of {count} member ({percent} %).",
-                "Voted: {voters} of {count} members ({percent} %).",
+                "Voted: {voters} of {count} member ({percent}).",
+                "Voted: {voters} of {count} members ({percent}).",
                 live.electorate,
                 voters=live.voters,
                 percent=percent(t, live.turnout.share),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from collections.abc import Mapping, Sequence
@@ -10,7 +11,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, func, insert, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -381,26 +383,55 @@ def _ballot(
 
 
 async def turnout(session: AsyncSession, decision: Decision) -> tuple[int, int, Turnout]:
-    """(voters, electorate size, weighted turnout with the quorum)."""
-    voted_ids = select(VoteRecord.member_id).where(VoteRecord.decision_id == decision.id)
-    voted_count = await session.scalar(
-        select(func.count()).select_from(VoteRecord).where(VoteRecord.decision_id == decision.id)
+    """(voters, electorate size, weighted turnout with the quorum).
+
+    Summed in the database, grouped by weight: a large electorate costs a few rows here.
+    """
+    everyone = await session.execute(
+        select(Voter.weight, func.count())
+        .where(Voter.decision_id == decision.id)
+        .group_by(Voter.weight)
     )
-    electorate = list(
-        (
-            await session.execute(
-                select(Voter.member_id, Voter.weight).where(Voter.decision_id == decision.id)
-            )
-        ).all()
+    voted = await session.execute(
+        select(Voter.weight, func.count())
+        .join(
+            VoteRecord,
+            (VoteRecord.decision_id == Voter.decision_id)
+            & (VoteRecord.member_id == Voter.member_id),
+        )
+        .where(Voter.decision_id == decision.id)
+        .group_by(Voter.weight)
     )
-    voted = set((await session.scalars(voted_ids)).all())
-    voted_weight = sum((fraction(w) for m, w in electorate if m in voted), Fraction(0))
-    total = sum((fraction(w) for _m, w in electorate), Fraction(0))
-    return (
-        int(voted_count or 0),
-        len(electorate),
-        Turnout(voted_weight, total, fraction(decision.quorum)),
+    size, total = _weighed(everyone.all())
+    voters, voted_weight = _weighed(voted.all())
+    return voters, size, Turnout(voted_weight, total, fraction(decision.quorum))
+
+
+def _weighed(rows: Sequence[tuple[str, int]]) -> tuple[int, Fraction]:
+    count = sum(n for _w, n in rows)
+    return count, sum((fraction(w) * n for w, n in rows), Fraction(0))
+
+
+async def grouped_ballots(
+    session: AsyncSession, decision_id: int
+) -> list[tuple[dict[str, Any], Fraction]]:
+    """Every distinct ballot with its total weight: what a count needs, without receipts.
+
+    Identical ballots are grouped by the database (by their stored JSON text), so closing a
+    decision of 100,000 ballots reads a few hundred rows, not 100,000.
+    """
+    content = sql_cast(Ballot.content, Text)
+    rows = await session.execute(
+        select(content, Ballot.weight, func.count())
+        .where(Ballot.decision_id == decision_id)
+        .group_by(content, Ballot.weight)
     )
+    totals: dict[str, Fraction] = {}
+    for text, weight, n in rows.all():
+        # The same ballot may be stored as differently spaced JSON text: merge after parsing.
+        key = json.dumps(json.loads(text), sort_keys=True)
+        totals[key] = totals.get(key, Fraction(0)) + fraction(weight) * n
+    return [(json.loads(key), weight) for key, weight in sorted(totals.items())]
 
 
 async def ballots_of(
@@ -437,8 +468,7 @@ async def close(
     physical order of rows in the database hints at who voted when.
     """
     options = await options_of(session, decision.id)
-    stored = await ballots_of(session, decision.id)
-    outcome = count(count_rules(decision, options), ((c, w) for c, w, _r in stored))
+    outcome = count(count_rules(decision, options), await grouped_ballots(session, decision.id))
     _voters, _size, result = await turnout(session, decision)
     decision.status = DecisionStatus.CLOSED.value
     decision.closed_at = now
@@ -457,26 +487,28 @@ async def close(
 
 
 async def _shuffle(session: AsyncSession, decision_id: int) -> None:
-    rows = list(
-        (await session.scalars(select(Ballot).where(Ballot.decision_id == decision_id))).all()
-    )
-    copies = [
-        Ballot(
-            id=secrets.token_hex(16),
-            decision_id=decision_id,
-            receipt=b.receipt,
-            weight=b.weight,
-            content=dict(b.content),
-            voter_id=None,
+    rows = (
+        await session.execute(
+            select(Ballot.receipt, Ballot.weight, Ballot.content).where(
+                Ballot.decision_id == decision_id
+            )
         )
-        for b in rows
+    ).all()
+    copies = [
+        {
+            "id": secrets.token_hex(16),
+            "decision_id": decision_id,
+            "receipt": receipt,
+            "weight": weight,
+            "content": content,
+            "voter_id": None,
+        }
+        for receipt, weight, content in rows
     ]
     random.SystemRandom().shuffle(copies)
     await session.execute(delete(Ballot).where(Ballot.decision_id == decision_id))
-    for ballot in rows:
-        session.expunge(ballot)
-    session.add_all(copies)
-    await session.flush()
+    if copies:
+        await session.execute(insert(Ballot), copies)
 
 
 async def extend(decision: Decision, until: datetime, now: datetime) -> None:

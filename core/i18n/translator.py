@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from core.i18n.languages import RTL_LANGUAGES
 from core.i18n.message import Msg
@@ -72,6 +72,10 @@ class Translator:
     def format_number(self, value: float) -> str:
         """A number in the locale's notation (``1,234`` / ``1.234`` / ``١٬٢٣٤``)."""
         return format_decimal(value, locale=self.locale)
+
+    def format_percent(self, share: float) -> str:
+        """A share (0.5) as a whole percentage in the locale's style (``50%``, ``50 %``)."""
+        return format_percent(round(share, 2), locale=self.locale)
 
     def format_datetime(self, moment: datetime, timezone: str, fmt: str = "medium") -> str:
         """An aware datetime shown in ``timezone``, in the locale's style.

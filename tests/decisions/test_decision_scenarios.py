@@ -58,7 +58,7 @@ async def test_majority_vote_from_two_platforms_one_tally(sc: Scenario) -> None:
     [on_tg] = decision_posts(sc, tg)
     [in_room] = decision_posts(sc, room, "plain")
     assert "Adopt the new charter?" in on_tg.text
-    assert "Voted: 0 of 4 members (0 %)." in on_tg.text
+    assert "Voted: 0 of 4 members (0%)." in on_tg.text
     assert on_tg.labels == ["Yes", "No", "Abstain"]
     # Without buttons the same choices are numbered.
     assert "1. Yes\n2. No\n3. Abstain" in in_room.text
@@ -73,7 +73,7 @@ async def test_majority_vote_from_two_platforms_one_tally(sc: Scenario) -> None:
 
     assert len(await ballots(sc)) == 3
     await sc.advance(seconds=10)  # the live message is refreshed
-    assert "Voted: 3 of 4 members (75 %)." in on_tg.text
+    assert "Voted: 3 of 4 members (75%)." in on_tg.text
     assert "So far: Yes: 1  ·  No: 2  ·  Abstain: 0" in on_tg.text
 
     await sc.advance(hours=48)
@@ -101,7 +101,7 @@ async def test_outcome_in_each_chats_language(sc: Scenario) -> None:
         '/decide plurality "Where is the convention?" "Lisbon" "Athens" '
         "--branch international --subbranches --closes 1d"
     )
-    [es] = decision_posts(sc, madrid)
+    [es] = sc.messenger().in_chat(madrid)
     assert es.text.startswith("🗳 Decisión #1")
     await ana.presses("2. Athens", chat=madrid)
     await ben.presses("2. Athens", chat=london)
@@ -313,3 +313,210 @@ async def test_sqlite_ballots_table_has_no_rowid(sqlite_scenario: Scenario) -> N
     async with sqlite_scenario.app.db.sessions() as session:
         with pytest.raises(Exception, match="rowid"):
             await session.execute(text("SELECT rowid FROM ballots"))
+
+
+async def link_second_account(sc: Scenario, name: str, member_id: int) -> None:
+    """Gives a member an account on the "plain" platform too (what issue 4's /link does)."""
+    await sc.person(name, platform="plain").says("/help")
+    async with sc.app.db.transaction() as session:
+        account = await session.scalar(
+            select(PlatformAccount).where(
+                PlatformAccount.platform == "plain", PlatformAccount.external_id == name
+            )
+        )
+        assert account is not None
+        account.member_id = member_id
+
+
+async def test_simultaneous_presses_on_two_platforms_leave_one_ballot(sc: Scenario) -> None:
+    import asyncio
+
+    from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, Sender
+
+    tg, room = await hackney(sc)
+    alice = sc.person("alice")
+    member_id = await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await link_second_account(sc, "alice", member_id)
+    await alice.says('/decide majority "Strike on Friday?" --closes 1d', chat=tg)
+    [post] = decision_posts(sc, tg)
+    yes, no = post.message.buttons[0][0].action, post.message.buttons[0][1].action
+
+    def press(platform: str, chat: str, data: str, update: str) -> ButtonPressed:
+        return ButtonPressed(
+            platform=platform,
+            sender=Sender("alice", "Alice"),
+            chat=ChatRef(chat, ChatKind.GROUP, chat),
+            update_id=update,
+            data=data,
+        )
+
+    for round_ in range(5):
+        await asyncio.gather(
+            sc.app.handle(press("fake", tg, yes, f"a{round_}")),
+            sc.app.handle(press("plain", room, no, f"b{round_}")),
+        )
+        stored = await ballots(sc)
+        assert len(stored) == 1
+        assert stored[0].content["answer"] in ("yes", "no")
+    async with sc.app.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(VoteRecord)) == 1
+
+
+async def test_simultaneous_secret_ballots_of_one_member_count_once(sc: Scenario) -> None:
+    import asyncio
+
+    tg, _room = await hackney(sc)
+    alice = sc.person("alice")
+    member_id = await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await link_second_account(sc, "alice", member_id)
+    await alice.says('/decide plurality "Venue?" "Hall" "Park" --secret --closes 1d', chat=tg)
+    alice_plain = sc.person("alice", platform="plain")
+    replies = await asyncio.gather(alice.says("/vote #1 1"), alice_plain.says("/vote #1 2"))
+    texts = [p.text for batch in replies for p in batch]
+    assert sum("is recorded" in t for t in texts) == 1
+    assert sum("already voted" in t for t in texts) == 1
+    assert len(await ballots(sc)) == 1
+
+
+async def test_quorum_and_proportional_weights(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    london = await sc.group("london-chat", "london")
+    org = sc.person("org")
+    await sc.enrol(org, "london", Role.ORGANISER)
+    hackney_people = [sc.person(f"h{i}") for i in range(2)]
+    brixton_people = [sc.person(f"b{i}") for i in range(3)]
+    for person in hackney_people:
+        await sc.enrol(person, HACKNEY)
+    for person in brixton_people:
+        await sc.enrol(person, "london-brixton")
+    # Hackney is affected: its members weigh 1, the rest of London ½ (the organiser too).
+    await org.says(
+        '/decide majority "Move the Hackney office?" --affected london-hackney --others 1/2 '
+        "--quorum 60% --closes 1d",
+        chat=london,
+    )
+    [post] = decision_posts(sc, london)
+    assert "Quorum: 60% of the electorate must take part." in post.text
+    for person in hackney_people:
+        await person.presses("Yes", chat=london)
+    for person in brixton_people:
+        await person.presses("No", chat=london)
+    await sc.advance(days=1)
+    async with sc.app.db.sessions() as session:
+        decision = await session.get(Decision, 1)
+        assert decision is not None and decision.outcome is not None
+        # yes 2 × 1 = 2, no 3 × ½ = 3/2: passes; turnout 7/2 of 4 = 87.5 % ≥ 60 %.
+        assert decision.outcome["electorate"] == "4"
+        assert decision.outcome["voted"] == "7/2"
+        assert decision.outcome["quorum_met"] is True
+        assert decision.outcome["result"]["elected"] == ["yes"]
+
+
+async def test_quorum_not_met_is_said(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    alice = sc.person("alice")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    for name in ("b", "c", "d"):
+        await sc.enrol(sc.person(name), HACKNEY)
+    await alice.says('/decide majority "Budget?" --quorum 1/2 --closes 1d', chat=tg)
+    await alice.presses("Yes", chat=tg)
+    await sc.advance(days=1)
+    async with sc.app.db.sessions() as session:
+        decision = await session.get(Decision, 1)
+        assert decision is not None and decision.outcome is not None
+        assert decision.outcome["quorum_met"] is False
+    assert "quorum" in last(sc, tg).text.lower()
+
+
+async def test_organisers_extend_cancel_and_close_early(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    alice, bob = sc.person("alice"), sc.person("bob")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await alice.says('/decide majority "A?" --closes 1h', chat=tg)
+    [refused] = await bob.says("/close #1", chat=tg)
+    assert "Only organisers" in refused.text
+    [extended] = await alice.says("/extend #1 2h", chat=tg)
+    assert "now closes" in extended.text
+    await sc.advance(hours=1, minutes=30)  # the old deadline passes: still open
+    [vote] = await bob.says("/vote #1 yes")
+    assert "is recorded" in vote.text
+    await alice.says("/close #1", chat=tg)
+    assert last(sc, tg).text.startswith("🗳 Outcome of decision #1")
+    await sc.advance(hours=2)  # the extended deadline finds it closed: nothing more
+    assert sum("Outcome of decision #1" in p.text for p in sc.messenger("fake").in_chat(tg)) == 1
+    await alice.says('/decide majority "B?" --closes 1h', chat=tg)
+    [cancelled] = await alice.says("/cancel #2", chat=tg)
+    assert "cancelled" in cancelled.text
+    [late] = await bob.says("/vote #2 yes")
+    assert "cancelled" in late.text
+
+
+async def test_scheduled_opening_snapshots_the_electorate_then(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    alice, late_joiner = sc.person("alice"), sc.person("zoe")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    [scheduled] = await alice.says('/decide majority "C?" --opens 2h --closes 1d', chat=tg)
+    assert "will open" in scheduled.text
+    assert decision_posts(sc, tg) == []
+    await sc.enrol(late_joiner, HACKNEY)  # joins before the opening: may vote
+    await sc.advance(hours=2)
+    [post] = decision_posts(sc, tg)
+    assert "Voted: 0 of 2 members" in post.text
+
+
+async def test_export_publishes_anonymised_ballots_after_close(sqlite_scenario: Scenario) -> None:
+    import json
+
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    alice, bob = sc.person("alice"), sc.person("bob")
+    await sc.enrol(alice, HACKNEY, Role.ORGANISER)
+    await sc.enrol(bob, HACKNEY)
+    await alice.says('/decide irv "Who?" "Ana" "Ben" "Chloé" --secret --closes 1d', chat=tg)
+    [receipt] = await bob.says("/vote #1 2 3")
+    code = receipt.text.split("Receipt: ")[1][:9]
+    [early] = await bob.says("/export 1")
+    assert "published when it closes" in early.text
+    await alice.says("/vote #1 1")
+    await sc.advance(days=1)
+    sent = await bob.says("/export 1")
+    files = {p.message.file.filename: p.message.file.content for p in sent if p.message.file}
+    assert set(files) == {"decision-1.json", "decision-1.csv", "decision-1.blt"}
+    exported = json.loads(files["decision-1.json"])
+    assert exported["method"] == "irv"
+    receipts = {b["receipt"] for b in exported["ballots"]}
+    assert code.replace("-", "") in receipts
+    assert any(b["ranking"] == ["Ben", "Chloé"] for b in exported["ballots"])
+    blt = files["decision-1.blt"].decode()
+    assert blt.startswith("3 1\n")
+
+
+async def test_recall_petition_opens_a_vote_that_withdraws_the_role(
+    sqlite_scenario: Scenario,
+) -> None:
+    from core.members.service import has_role
+
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    dele = sc.person("dele", display_name="Dele")
+    dele_id = await sc.enrol(dele, HACKNEY, Role.ORGANISER)
+    members = [sc.person(f"m{i}") for i in range(4)]
+    for person in members:
+        await sc.enrol(person, HACKNEY)
+    # 5 members, share 1/5: one signature opens the vote.
+    [choose] = await members[0].says("/recall", chat=tg)
+    assert choose.labels == ["Dele"]
+    await members[0].presses("Dele", chat=tg)
+    [vote_post] = decision_posts(sc, tg)
+    assert "Recall Dele as organiser of London – Hackney?" in vote_post.text
+    for person in members:
+        await person.presses("Yes", chat=tg)
+    await sc.advance(days=7)
+    assert "Dele is recalled" in last(sc, tg).text
+    async with sc.app.db.sessions() as session:
+        branch_id = (await session.get(Decision, 1)).branch_id  # type: ignore[union-attr]
+        assert not await has_role(session, dele_id, Role.ORGANISER, branch_id)

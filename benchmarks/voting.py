@@ -1,0 +1,198 @@
+"""Casting votes through CoreApp, and closing a large decision, on SQLite and PostgreSQL.
+
+Targets (issue 3): at least 1,000 ballots/s with p99 latency ≤ 20 ms; a decision of
+100,000 ballots closes and posts its outcome in ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from core.decisions.models import Ballot, Decision, Voter, VoteRecord
+from core.decisions.service import new_receipt
+from core.federation.service import branch_by_slug
+from core.members.models import Member, PlatformAccount, Role
+from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, Sender
+from core.testing import Scenario
+from core.testing.fake_messenger import FakeMessenger
+
+HACKNEY = "london-hackney"
+
+
+async def _members(sc: Scenario, count: int, prefix: str) -> list[str]:
+    """Adds ``count`` members of Hackney with a fake-platform account each (bulk insert)."""
+    now = datetime.now(UTC)
+    async with sc.app.db.transaction() as session:
+        branch = await branch_by_slug(session, HACKNEY)
+        assert branch is not None
+        branch_id = branch.id
+        first = (await session.scalar(select(Member.id).order_by(Member.id.desc()).limit(1))) or 0
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "id": first + 1 + i,
+                    "display_name": f"{prefix}{i}",
+                    "chapter_id": branch_id,
+                    "created_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        await session.execute(
+            insert(PlatformAccount),
+            [
+                {
+                    "platform": "fake",
+                    "external_id": f"{prefix}{i}",
+                    "member_id": first + 1 + i,
+                    "display_name": f"{prefix}{i}",
+                    "created_at": now,
+                    "last_seen_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+    return [f"{prefix}{i}" for i in range(count)]
+
+
+def _press(user: str, data: str, update: str) -> ButtonPressed:
+    return ButtonPressed(
+        platform="fake",
+        sender=Sender(user, user),
+        chat=ChatRef("hackney", ChatKind.GROUP, "hackney"),
+        update_id=update,
+        data=data,
+    )
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def casting(url: str, label: str, voters: int = 3000, concurrency: int = 32) -> None:
+    """Votes by button press, sequentially then concurrently; prints rate and latency."""
+    async with Scenario.open(url, messengers=[FakeMessenger("fake")]) as sc:
+        chat = await sc.group("hackney", HACKNEY)
+        organiser = sc.person("organiser")
+        await sc.enrol(organiser, HACKNEY, Role.ORGANISER)
+        users = await _members(sc, voters, "v")
+        await organiser.says('/decide majority "Benchmark?" --closes 1d', chat=chat)
+        post = sc.messenger().in_chat(chat)[-1]
+        yes = post.message.buttons[0][0].action
+        half = voters // 2
+
+        latencies: list[float] = []
+        started = time.perf_counter()
+        for i, user in enumerate(users[:half]):
+            t0 = time.perf_counter()
+            await sc.app.handle(_press(user, yes, f"s{i}"))
+            latencies.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - started
+        _report(label, "sequential", half, elapsed, latencies)
+
+        latencies = []
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(i: int, user: str) -> None:
+            async with gate:
+                t0 = time.perf_counter()
+                await sc.app.handle(_press(user, yes, f"c{i}"))
+                latencies.append(time.perf_counter() - t0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i, u) for i, u in enumerate(users[half:])))
+        elapsed = time.perf_counter() - started
+        _report(label, f"{concurrency} concurrent", voters - half, elapsed, latencies)
+        async with sc.app.db.sessions() as session:
+            counted = len((await session.scalars(select(Ballot.id))).all())
+        assert counted == voters, f"{counted} ballots for {voters} voters"
+
+
+def _report(label: str, mode: str, count: int, elapsed: float, latencies: list[float]) -> None:
+    rate = count / elapsed
+    p50 = statistics.median(latencies) * 1000
+    p99 = _percentile(latencies, 0.99) * 1000
+    ok = "meets" if rate >= 1000 and p99 <= 20 else "MISSES"
+    print(
+        f"  {label:10} votes, {mode:14}: {rate:7.0f} ballots/s  p50 {p50:5.1f} ms  "
+        f"p99 {p99:5.1f} ms  ({ok} the target ≥ 1000/s, p99 ≤ 20 ms)"
+    )
+
+
+async def closing(url: str, label: str, ballots: int = 100_000) -> None:
+    """Closes a decision of ``ballots`` ranked ballots; prints the time to the outcome."""
+    async with Scenario.open(url, messengers=[FakeMessenger("fake")]) as sc:
+        chat = await sc.group("hackney", HACKNEY)
+        organiser = sc.person("organiser")
+        await sc.enrol(organiser, HACKNEY, Role.ORGANISER)
+        await organiser.says(
+            '/decide irv "Big vote?" "A" "B" "C" "D" "E" --secret --closes 1h', chat=chat
+        )
+        async with sc.app.db.transaction() as session:
+            decision = await session.get(Decision, 1)
+            assert decision is not None
+            first = (await session.scalar(select(Member.id).order_by(Member.id.desc()))) or 0
+            now = datetime.now(UTC)
+            await session.execute(
+                insert(Member),
+                [
+                    {"id": first + 1 + i, "display_name": f"m{i}", "created_at": now}
+                    for i in range(ballots)
+                ],
+            )
+            await session.execute(
+                insert(Voter),
+                [
+                    {"decision_id": 1, "member_id": first + 1 + i, "weight": "1"}
+                    for i in range(ballots)
+                ],
+            )
+            await session.execute(
+                insert(VoteRecord),
+                [{"decision_id": 1, "member_id": first + 1 + i} for i in range(ballots)],
+            )
+            orders = [[0, 1, 2], [1, 2], [2, 0, 3, 4], [3], [4, 3, 1, 0, 2]]
+            await session.execute(
+                insert(Ballot),
+                [
+                    {
+                        "id": f"{i:032x}",
+                        "decision_id": 1,
+                        "receipt": new_receipt() + f"{i}",
+                        "weight": "1",
+                        "content": {"ranking": orders[(i * 7919) % 5]},
+                        "voter_id": None,
+                    }
+                    for i in range(ballots)
+                ],
+            )
+        before = len(sc.messenger().posted)
+        started = time.perf_counter()
+        await sc.advance(hours=1)
+        elapsed = time.perf_counter() - started
+        outcome = [p for p in sc.messenger().posted[before:] if "Outcome" in p.text]
+        assert outcome, "no outcome posted"
+        ok = "meets" if elapsed <= 2 else "MISSES"
+        print(
+            f"  {label:10} closing {ballots:,} ballots and posting the outcome: "
+            f"{elapsed:.2f} s ({ok} the target ≤ 2 s)"
+        )
+
+
+async def main(tmp: Path, pg_url: str | None, pg_url_2: str | None = None) -> None:
+    """Runs both benchmarks on SQLite (in ``tmp``) and, if given, PostgreSQL."""
+    print("Voting through CoreApp")
+    await casting(f"sqlite+aiosqlite:///{tmp / 'votes.sqlite3'}", "SQLite")
+    if pg_url:
+        await casting(pg_url, "PostgreSQL")
+    await closing(f"sqlite+aiosqlite:///{tmp / 'close.sqlite3'}", "SQLite")
+    if pg_url_2:
+        await closing(pg_url_2, "PostgreSQL")
