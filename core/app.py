@@ -9,12 +9,12 @@ import socket
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core.config.organisation import OrganisationConfig
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision
 from core.db.state import get_state, set_state
+from core.decisions import chart
 from core.decisions.export import Export
 from core.decisions.handlers import Decisions
 from core.decisions.recall import Recall
@@ -28,9 +28,9 @@ from core.members.language import LanguageChoice
 from core.members.models import Member, PlatformAccount, Role
 from core.members.service import grant_role, language_of, resolve_account
 from core.messaging.actions import ActionSigner
+from core.messaging.arrival import AlreadyHandled, arrive, record_update
 from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
-from core.messaging.models import HandledUpdate
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.outbox import Delivery, Outbox, PostedMessage
 from core.messaging.port import Messenger
@@ -46,10 +46,6 @@ ACTION_KEY = "action_signing_key"
 
 class DatabaseNotReady(RuntimeError):
     """The database is missing migrations; ``iopsbot db upgrade`` fixes it."""
-
-
-class _Duplicate(Exception):
-    """This update was handled before."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +148,7 @@ class CoreApp:
 
     async def start(self) -> None:
         """Books housekeeping and runs every job that fell due while the bot was down."""
+        await asyncio.to_thread(chart.warm_up)
         await maintenance.ensure_scheduled(self.scheduler, self.clock.now())
         await self.scheduler.run_due()
 
@@ -215,7 +212,7 @@ class CoreApp:
         }
         try:
             ctx = await self._handle_in_transaction(inbound, messenger)
-        except _Duplicate:
+        except AlreadyHandled:
             log.info("duplicate update skipped", extra=log_context)
             return
         except Exception:
@@ -230,21 +227,11 @@ class CoreApp:
         now = self.clock.now()
         async with self.db.transaction() as session:
             if inbound.update_id is not None:
-                # One insert is the whole check: a copy already handled (or being handled by
-                # a concurrent delivery) violates the key, and the transaction is dropped.
-                session.add(
-                    HandledUpdate(
-                        platform=inbound.platform,
-                        update_key=inbound.update_id[:128],
-                        handled_at=now,
-                    )
-                )
-                try:
-                    await session.flush()
-                except IntegrityError:
-                    raise _Duplicate from None
-            member, account = await resolve_account(session, inbound.platform, inbound.sender, now)
-            chat, branch = await resolve_chat(session, inbound.platform, inbound.chat, now)
+                # Raises AlreadyHandled for a copy: the transaction is dropped with it.
+                await record_update(session, inbound.platform, inbound.update_id, now)
+            member, account, chat, branch = await arrive(
+                session, inbound.platform, inbound.sender, inbound.chat, now
+            )
             ctx = Context(
                 services=self.services,
                 session=session,

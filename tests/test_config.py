@@ -204,7 +204,9 @@ def test_decision_defaults_are_checked(tmp_path: Path) -> None:
 
     message = break_org(tmp_path, change)
     assert "decisions.others_weight: '3/2' must be between 0 and 1" in message
-    assert "decisions.threshold: use one of simple, two_thirds, three_quarters, unanimity" in message
+    assert (
+        "decisions.threshold: use one of simple, two_thirds, three_quarters, unanimity" in message
+    )
     assert "decisions.recall_petition_share: '0' must be between 0 and 1 and above 0" in message
 
 

@@ -130,7 +130,8 @@ def _share(value: str, *, positive: bool = False) -> str:
     except (ValueError, ZeroDivisionError):
         raise ValueError(f"{value!r} is not a number like 1/2 or 0.25") from None
     if not 0 <= share <= 1 or (positive and share == 0):
-        raise ValueError(f"{value!r} must be between 0 and 1" + (" and above 0" if positive else ""))
+        above = " and above 0" if positive else ""
+        raise ValueError(f"{value!r} must be between 0 and 1{above}")
     return value
 
 

@@ -86,6 +86,18 @@ def _floats(values: Iterable[Fraction]) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+def warm_up() -> None:
+    """Loads matplotlib and its font list (about a second, once per process).
+
+    Called when the bot starts, so that the first outcome after start is not the one that
+    waits for it.
+    """
+    import matplotlib.font_manager as font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+
+    font_manager.findfont("DejaVu Sans")
+
+
 def chart_png(
     outcome: Outcome,
     title: str,

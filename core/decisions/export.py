@@ -133,7 +133,7 @@ class Export:
                 )
         elif not (organiser or in_branch):
             raise UserError(_("Only members of the decision's branch can export its ballots."))
-        options = await options_of(ctx.session, decision.id)
+        options = await options_of(ctx.session, decision)
         stored = await ballots_of(ctx.session, decision.id)
         files = export_files(decision, options, stored)
         ctx.reply_privately(

@@ -353,11 +353,14 @@ class Decisions:
         receipt: str | None = None,
         *,
         privately: bool,
+        weight: Fraction | None = None,
     ) -> None:
         """Validates and casts a ballot, then confirms it to the voter."""
-        options = await options_of(ctx.session, decision.id)
+        options = await options_of(ctx.session, decision)
         ballot = validate(rules_of(decision, len(options)), content)
-        result = await cast(ctx.session, decision, ctx.member.id, ballot, ctx.now, receipt)
+        result = await cast(
+            ctx.session, decision, ctx.member.id, ballot, ctx.now, receipt, weight=weight
+        )
         summary = ballot_summary(decision, options, ballot, ctx.translator)
         await self._schedule_refresh(ctx.session, decision, ctx.now)
         buttons: list[list[ButtonSpec]] = []
@@ -400,7 +403,7 @@ class Decisions:
         if private_ballot(method, decision.secret):
             raise InvalidButton()
         ensure_open(decision, ctx.now)
-        await voter_weight(ctx.session, decision, ctx.member.id)
+        weight = await voter_weight(ctx.session, decision, ctx.member.id)
         code = action.args[1]
         if method in ONE_PRESS:
             content = decode_content(method, code)
@@ -418,7 +421,7 @@ class Decisions:
             if decision.max_choices is not None and len(chosen) > decision.max_choices:
                 validate(rules_of(decision, 99), {"approve": list(range(len(chosen)))})
         else:  # time
-            options = await options_of(ctx.session, decision.id)
+            options = await options_of(ctx.session, decision)
             existing = await open_ballot_of(ctx.session, decision.id, ctx.member.id)
             slots = list(existing.content["slots"]) if existing else ["no"] * len(options)
             inverse = {v: k for k, v in SLOT_CODES.items()}
@@ -431,7 +434,7 @@ class Decisions:
         if method is Method.APPROVAL:
             decision.min_choices = None  # see above; restored before the flush below
         try:
-            await self._record(ctx, decision, content, privately=False)
+            await self._record(ctx, decision, content, privately=False, weight=weight)
         finally:
             decision.min_choices = min_choices
 
@@ -512,7 +515,7 @@ class Decisions:
 
     async def _show_step(self, ctx: Context, decision: Decision, code: str, receipt: str) -> None:
         """The next screen of a private ballot, from what was answered so far."""
-        options = await options_of(ctx.session, decision.id)
+        options = await options_of(ctx.session, decision)
         method = Method(decision.method)
         did = str(decision.id)
         header = ctx.render(
@@ -619,7 +622,7 @@ class Decisions:
         await self._show_review(ctx, decision, code, receipt)
 
     async def _show_review(self, ctx: Context, decision: Decision, code: str, receipt: str) -> None:
-        options = await options_of(ctx.session, decision.id)
+        options = await options_of(ctx.session, decision)
         method = Method(decision.method)
         content = decode_content(
             method, "" if code == "-" and method is not Method.APPROVAL else code
@@ -695,7 +698,7 @@ class Decisions:
             raise UserError(
                 _("Decision #{id} is a secret ballot: send me your vote privately.", id=decision.id)
             )
-        options = await options_of(ctx.session, decision.id)
+        options = await options_of(ctx.session, decision)
         local = _local_words(ctx, decision)
         content = parse_text(rules_of(decision, len(options)), words, local)
         await self._record(ctx, decision, content, receipt, privately=True)
@@ -814,7 +817,7 @@ class Decisions:
             return
         if job.now >= decision.closes_at:
             return
-        options = await options_of(job.session, decision.id)
+        options = await options_of(job.session, decision)
         branch = await job.session.get(Branch, decision.branch_id)
         assert branch is not None
         for member_id in await non_voters(job.session, decision.id):

@@ -100,7 +100,8 @@ class VoteRecord(Base):
     """The register: this member has voted in this decision (nothing about how or when)."""
 
     __tablename__ = "vote_register"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # Stored in key order, not arrival order (see the module docstring).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     decision_id: Mapped[int] = mapped_column(
         ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True

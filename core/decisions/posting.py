@@ -169,7 +169,7 @@ async def post_decision(
     session: AsyncSession, services: Services, outbox: Outbox, decision: Decision
 ) -> int:
     """Posts the decision in every linked chat on every attached platform; returns how many."""
-    options = await options_of(session, decision.id)
+    options = await options_of(session, decision)
     live = await live_state(session, decision, options)
     home = await session.get(Branch, decision.branch_id)
     assert home is not None
@@ -202,7 +202,7 @@ async def refresh(
     messages = await posted_messages(session, tag(decision))
     if not messages:
         return
-    options = await options_of(session, decision.id)
+    options = await options_of(session, decision)
     live = await live_state(session, decision, options)
     home = await session.get(Branch, decision.branch_id)
     assert home is not None

@@ -223,7 +223,7 @@ def ballot_summary(
             text += f" — {content['reason']}"
         return text
     if method is Method.PLURALITY:
-        return options[content["choice"]]
+        return str(options[content["choice"]])
     if method is Method.APPROVAL:
         if not content["approve"]:
             return t.render(_("(none)"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,11 +10,11 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Text, delete, func, insert, select
+from sqlalchemy import Text, delete, func, select, text
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.upsert import insert_for
 from core.decisions.ballots import WITHOUT_OPTIONS, BallotRules, Method
 from core.decisions.methods.types import Outcome, Threshold
 from core.decisions.models import (
@@ -227,8 +226,14 @@ async def start(session: AsyncSession, decision: Decision) -> int:
     return len(weights)
 
 
-async def options_of(session: AsyncSession, decision_id: int) -> list[str]:
-    """The option labels in order."""
+async def options_of(session: AsyncSession, decision: Decision | int) -> list[str]:
+    """The option labels in order (none, without a query, for yes/no and consensus)."""
+    if isinstance(decision, Decision):
+        if Method(decision.method) in WITHOUT_OPTIONS:
+            return []
+        decision_id = decision.id
+    else:
+        decision_id = decision
     rows = await session.scalars(
         select(DecisionOption.label)
         .where(DecisionOption.decision_id == decision_id)
@@ -302,6 +307,7 @@ async def cast(
     content: dict[str, Any],
     now: datetime,
     receipt: str | None = None,
+    weight: Fraction | None = None,
 ) -> Cast:
     """Records a (validated) ballot; a later ballot of the same member replaces theirs.
 
@@ -313,28 +319,27 @@ async def cast(
             receipt.
     """
     ensure_open(decision, now)
-    weight = await voter_weight(session, decision, member_id)
+    if weight is None:
+        weight = await voter_weight(session, decision, member_id)
     if not decision.secret:
         existing = await open_ballot_of(session, decision.id, member_id)
         if existing is not None:
             existing.content = content
             await session.flush()
             return Cast(existing.receipt, changed=True)
-        fresh = _ballot(decision, weight, content, voter_id=member_id)
-        try:
-            async with session.begin_nested():
-                session.add(fresh)
-                session.add(VoteRecord(decision_id=decision.id, member_id=member_id))
-                await session.flush()
-        except IntegrityError:
-            # The same member's press from another platform won the race: replace it.
-            existing = await open_ballot_of(session, decision.id, member_id)
-            if existing is None:
-                raise
-            existing.content = content
-            await session.flush()
-            return Cast(existing.receipt, changed=True)
-        return Cast(fresh.receipt, changed=False)
+        fresh = _ballot_values(decision, weight, content, voter_id=member_id)
+        # Upserts: the same member pressing on another platform at the same instant ends
+        # with one ballot (theirs, last write wins) and one register entry.
+        stored = await session.scalar(
+            insert_for(session, Ballot)
+            .values(**fresh)
+            .on_conflict_do_update(
+                index_elements=["decision_id", "voter_id"], set_={"content": content}
+            )
+            .returning(Ballot.receipt)
+        )
+        await _register(session, decision.id, member_id)
+        return Cast(str(stored), changed=stored != fresh["receipt"])
     if receipt is not None:
         if not await has_voted(session, decision.id, member_id):
             raise UserError(_("That receipt does not match a ballot in this decision."))
@@ -348,38 +353,41 @@ async def cast(
         ballot.content = content
         await session.flush()
         return Cast(ballot.receipt, changed=True)
-    already = UserError(
-        _(
-            "You have already voted in decision #{id}. To change a secret ballot, use "
-            "“Change my vote” on your receipt.",
-            id=decision.id,
+    if not await _register(session, decision.id, member_id):
+        raise UserError(
+            _(
+                "You have already voted in decision #{id}. To change a secret ballot, use "
+                "“Change my vote” on your receipt.",
+                id=decision.id,
+            )
         )
+    fresh = _ballot_values(decision, weight, content, voter_id=None)
+    await session.execute(insert_for(session, Ballot).values(**fresh))
+    return Cast(fresh["receipt"], changed=False)
+
+
+async def _register(session: AsyncSession, decision_id: int, member_id: int) -> bool:
+    """Enters the member in the register of voters; False when they already were."""
+    added = await session.scalar(
+        insert_for(session, VoteRecord)
+        .values(decision_id=decision_id, member_id=member_id)
+        .on_conflict_do_nothing()
+        .returning(VoteRecord.member_id)
     )
-    if await has_voted(session, decision.id, member_id):
-        raise already
-    fresh = _ballot(decision, weight, content, voter_id=None)
-    try:
-        async with session.begin_nested():
-            session.add(VoteRecord(decision_id=decision.id, member_id=member_id))
-            await session.flush()
-            session.add(fresh)
-            await session.flush()
-    except IntegrityError:
-        raise already from None
-    return Cast(fresh.receipt, changed=False)
+    return added is not None
 
 
-def _ballot(
+def _ballot_values(
     decision: Decision, weight: Fraction, content: dict[str, Any], voter_id: int | None
-) -> Ballot:
-    return Ballot(
-        id=secrets.token_hex(16),
-        decision_id=decision.id,
-        receipt=new_receipt(),
-        weight=str(weight),
-        content=content,
-        voter_id=voter_id,
-    )
+) -> dict[str, Any]:
+    return {
+        "id": secrets.token_hex(16),
+        "decision_id": decision.id,
+        "receipt": new_receipt(),
+        "weight": str(weight),
+        "content": content,
+        "voter_id": voter_id,
+    }
 
 
 async def turnout(session: AsyncSession, decision: Decision) -> tuple[int, int, Turnout]:
@@ -427,9 +435,9 @@ async def grouped_ballots(
         .group_by(content, Ballot.weight)
     )
     totals: dict[str, Fraction] = {}
-    for text, weight, n in rows.all():
+    for stored, weight, n in rows.all():
         # The same ballot may be stored as differently spaced JSON text: merge after parsing.
-        key = json.dumps(json.loads(text), sort_keys=True)
+        key = json.dumps(json.loads(stored), sort_keys=True)
         totals[key] = totals.get(key, Fraction(0)) + fraction(weight) * n
     return [(json.loads(key), weight) for key, weight in sorted(totals.items())]
 
@@ -467,7 +475,7 @@ async def close(
     A secret decision's ballots are rewritten in random order, so that not even the
     physical order of rows in the database hints at who voted when.
     """
-    options = await options_of(session, decision.id)
+    options = await options_of(session, decision)
     outcome = count(count_rules(decision, options), await grouped_ballots(session, decision.id))
     _voters, _size, result = await turnout(session, decision)
     decision.status = DecisionStatus.CLOSED.value
@@ -487,28 +495,24 @@ async def close(
 
 
 async def _shuffle(session: AsyncSession, decision_id: int) -> None:
-    rows = (
-        await session.execute(
-            select(Ballot.receipt, Ballot.weight, Ballot.content).where(
-                Ballot.decision_id == decision_id
-            )
-        )
-    ).all()
-    copies = [
-        {
-            "id": secrets.token_hex(16),
-            "decision_id": decision_id,
-            "receipt": receipt,
-            "weight": weight,
-            "content": content,
-            "voter_id": None,
-        }
-        for receipt, weight, content in rows
-    ]
-    random.SystemRandom().shuffle(copies)
-    await session.execute(delete(Ballot).where(Ballot.decision_id == decision_id))
-    if copies:
-        await session.execute(insert(Ballot), copies)
+    """Rewrites a decision's ballots in random physical order, under new random keys.
+
+    On SQLite the ballots table is ``WITHOUT ROWID``: rows already sit in the order of their
+    random keys, so nothing needs moving. PostgreSQL appends rows to its heap in arrival
+    order; one statement moves them (delete, then re-insert in random order).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text(
+            "WITH moved AS (DELETE FROM ballots WHERE decision_id = :decision "
+            "RETURNING receipt, weight, content) "
+            "INSERT INTO ballots (id, decision_id, receipt, weight, content, voter_id) "
+            "SELECT replace(gen_random_uuid()::text, '-', ''), :decision, receipt, weight, "
+            "content, NULL FROM moved ORDER BY random()"
+        ),
+        {"decision": decision_id},
+    )
 
 
 async def extend(decision: Decision, until: datetime, now: datetime) -> None:

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
+from core.db.upsert import insert_for
 from core.messaging.outbox import Delivery, Outbox
 from core.messaging.port import Messenger
 from core.scheduling.clock import Clock
@@ -104,34 +104,38 @@ class Scheduler:
         due_at: datetime,
         payload: Mapping[str, Any] | None = None,
         dedup_key: str | None = None,
-    ) -> Job | None:
+    ) -> int | None:
         """Writes a job in the caller's transaction.
 
         Returns:
-            The job, or None when a job with ``dedup_key`` already exists.
+            The job's id, or None when a job with ``dedup_key`` already exists (whatever its
+            status: a deduplicated job is booked once, ever).
         """
         if kind not in self.kinds:
             raise ValueError(f"no handler for job kind {kind!r}")
-        if dedup_key is not None:
-            existing = await session.scalar(select(Job).where(Job.dedup_key == dedup_key))
-            if existing is not None:
-                return None
-        job = Job(
-            kind=kind,
-            payload=dict(payload or {}),
-            due_at=due_at,
-            status=JobStatus.PENDING.value,
-            dedup_key=dedup_key,
-            attempts=0,
-            created_at=self.clock.now(),
+        values = {
+            "kind": kind,
+            "payload": dict(payload or {}),
+            "due_at": due_at,
+            "status": JobStatus.PENDING.value,
+            "dedup_key": dedup_key,
+            "attempts": 0,
+            "created_at": self.clock.now(),
+        }
+        if dedup_key is None:
+            job = Job(**values)
+            session.add(job)
+            await session.flush()
+            return job.id
+        # One statement decides, also against a concurrent booking in another process.
+        statement = (
+            insert_for(session, Job)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(Job.id)
         )
-        try:
-            async with session.begin_nested():
-                session.add(job)
-                await session.flush()
-        except IntegrityError:
-            return None  # scheduled concurrently under the same key
-        return job
+        job_id: int | None = await session.scalar(statement)
+        return job_id
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending job is due."""

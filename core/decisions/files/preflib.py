@@ -66,6 +66,8 @@ def parse_preflib(text: str, source: str) -> RankedProfile:
             named = _NAME_KEY.fullmatch(key)
             if named:
                 index = int(named.group(1))
+                if index < 1:
+                    raise BallotFileError(source, number, "candidates are numbered from 1")
                 if index in names:
                     raise BallotFileError(source, number, f"candidate {index} is named twice")
                 names[index] = value
@@ -84,11 +86,10 @@ def parse_preflib(text: str, source: str) -> RankedProfile:
             raise BallotFileError(
                 source, where, f"candidate {extra[0]} is named but there are only {ncand}"
             )
-    missing = [i for i in range(1, ncand + 1) if i not in names]
-    if missing or not names:
-        raise BallotFileError(
-            source, 0, f"no '# ALTERNATIVE NAME {missing[0] if missing else 1}: …' line"
-        )
+    # Every number from 1 to ncand must be named (found without walking a huge declared count).
+    missing = next((i for i in range(1, len(names) + 2) if i not in names), 1)
+    if not names or missing <= ncand:
+        raise BallotFileError(source, 0, f"no '# ALTERNATIVE NAME {missing}: …' line")
 
     rankings: list[tuple[list[int], int]] = []
     for number, (count, groups) in ballots:

@@ -124,10 +124,12 @@ def pack(profile: RankedProfile) -> Packed:
             flat = np.fromiter(chain.from_iterable(rankings), dtype=np.int64, count=cells)
         ranks[np.arange(width) < lengths[:, None]] = flat
     weights, scale = _scaled_weights(profile.weights)
-    total = int(weights.sum()) if weights.dtype != object else sum(weights.tolist())
-    if weights.dtype != object and total >= INT64_EXACT:
-        weights = weights.astype(object)
+    if weights.dtype != object and (int(weights.max()) if rows else 0) * rows < INT64_EXACT:
+        total = int(weights.sum())  # cannot overflow: rows times the largest weight fits
+    else:
         total = sum(weights.tolist())
+        if total >= INT64_EXACT:
+            weights = weights.astype(object)
     if rows > 1:
         # Rows in lexicographic order: ballots sharing a prefix sit together, so the rows a
         # count moves at once (those on one candidate) are read from memory in long runs.
@@ -201,53 +203,57 @@ def tally(index: npt.NDArray[Any], weights: Exact, size: int, bound: int) -> Exa
 
 def advance(
     packed: Packed,
-    ptr: npt.NDArray[Any],
+    cursor: IndexArray,
     top: npt.NDArray[Any],
     rows: IndexArray,
     stop: BoolArray,
-) -> None:
-    """Moves the given rows' pointers to their next preference that ``stop`` accepts.
+) -> npt.NDArray[Any]:
+    """Moves the given rows to their next preference that ``stop`` accepts.
 
-    ``ptr[r]`` is the position of row ``r``'s current preference and ``top[r]`` that
-    candidate. Each row in ``rows`` steps forward at least once and then on until
-    ``stop[candidate]`` is true; ``stop[ncand]`` must be true so that the padding (no further
-    preference: the ballot is exhausted) ends every walk.
+    ``cursor[r]`` is where row ``r``'s current preference sits in the flattened rankings
+    (``r * width + position``) and ``top[r]`` is that candidate. Each row in ``rows`` steps
+    forward at least once and then on until ``stop[candidate]`` is true; ``stop[ncand]`` must
+    be true so that the padding (no further preference: the ballot is exhausted) ends every
+    walk.
 
     Args:
         packed: The rankings.
-        ptr: Each row's current position; updated in place.
+        cursor: Each row's current cell; updated in place.
         top: Each row's current candidate; updated in place.
         rows: The rows to move (e.g. those whose current candidate was just excluded).
         stop: Which candidates (and the padding value) a ballot may stop at.
+
+    Returns:
+        The rows' new candidates (``top[rows]``).
     """
-    width = packed.width
     flat = packed.ranks.reshape(-1)
-    base = rows * width
-    pos = ptr[rows].astype(np.intp) + 1
-    cand = flat[base + pos]
+    cell = cursor[rows] + 1
+    cand = flat[cell]
     # Only the rows still on a non-continuing candidate take another step: the set shrinks fast.
     walking = np.flatnonzero(~stop[cand])
     while walking.size:
-        pos[walking] += 1
-        step = flat[base[walking] + pos[walking]]
+        cell[walking] += 1
+        step = flat[cell[walking]]
         cand[walking] = step
         walking = walking[~stop[step]]
-    ptr[rows] = pos
+    cursor[rows] = cell
     top[rows] = cand
+    return cand
 
 
-def first_choices(packed: Packed, stop: BoolArray) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Each row's first preference that ``stop`` accepts: ``(positions, candidates)``.
+def first_choices(packed: Packed, stop: BoolArray) -> tuple[IndexArray, npt.NDArray[Any]]:
+    """Each row's first preference that ``stop`` accepts: ``(cursors, candidates)``.
 
-    Both arrays have the rankings' small integer type (positions never exceed the width).
+    Cursors index the flattened rankings (see :func:`advance`); candidates keep the rankings'
+    small integer type.
     """
-    ptr = np.zeros(packed.rows, dtype=packed.ranks.dtype)
+    cursor: IndexArray = np.arange(packed.rows, dtype=np.intp) * packed.width
     top = packed.ranks[:, 0].copy()
     skipping = np.flatnonzero(~stop[top])
     if skipping.size:
         # advance() steps at least once, which is what a row on a skipped candidate needs.
-        advance(packed, ptr, top, skipping, stop)
-    return ptr, top
+        advance(packed, cursor, top, skipping, stop)
+    return cursor, top
 
 
 def counting_weights(packed: Packed, multiplier: int) -> Exact:

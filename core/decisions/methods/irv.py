@@ -56,7 +56,7 @@ def count(profile: RankedProfile, *, seed: str = "") -> Outcome:
     bound = packed.total
     # stop[c]: may a ballot rest on c? The last cell is the padding: "exhausted".
     stop = np.ones(ncand + 1, dtype=np.bool_)
-    ptr, top = first_choices(packed, stop)
+    cursor, top = first_choices(packed, stop)
     votes = tally(top, weights, ncand + 1, bound).tolist()
     continuing = list(range(ncand))
     eliminated: list[int] = []
@@ -92,8 +92,8 @@ def count(profile: RankedProfile, *, seed: str = "") -> Outcome:
         eliminated.append(loser)
         stop[loser] = False
         rows = np.flatnonzero(top == loser)
-        advance(packed, ptr, top, rows, stop)
-        moved = tally(top[rows], weights[rows], ncand + 1, bound).tolist()
+        landed = advance(packed, cursor, top, rows, stop)
+        moved = tally(landed, weights[rows], ncand + 1, bound).tolist()
         for c in continuing:
             votes[c] += moved[c]
         votes[ncand] += moved[ncand]

@@ -237,7 +237,7 @@ class _Scottish(_Count):
         quota = (valid // (self.seats + 1) + 1) * unit
         values: Exact = np.full(packed.rows, unit, dtype=np.int64)
         stop = np.ones(ncand + 1, dtype=np.bool_)
-        ptr, top = first_choices(packed, stop)
+        cursor, top = first_choices(packed, stop)
         votes = tally(top, weights * values, ncand + 1, bound).tolist()
         pending: list[int] = []
 
@@ -290,7 +290,7 @@ class _Scottish(_Count):
                 rows = np.flatnonzero(top == source)
                 kind, value, residue = "elimination", Fraction(1), 0
                 eliminated = (self.names[source],)
-            moved = self._move(rows, ptr, top, stop, weights, values, bound)
+            moved = self._move(rows, cursor, top, stop, weights, values, bound)
             for c in self.hopeful:
                 votes[c] += moved[c]
             votes[ncand] += moved[ncand]
@@ -319,7 +319,7 @@ class _Scottish(_Count):
     def _move(
         self,
         rows: IndexArray,
-        ptr: Exact,
+        cursor: IndexArray,
         top: Exact,
         stop: BoolArray,
         weights: Exact,
@@ -327,9 +327,9 @@ class _Scottish(_Count):
         bound: int,
     ) -> list[int]:
         """Moves ``rows`` to their next continuing preference; returns the votes moved."""
-        advance(self.packed, ptr, top, rows, stop)
+        landed = advance(self.packed, cursor, top, rows, stop)
         moved: list[int] = tally(
-            top[rows], weights[rows] * values[rows], self.ncand + 1, bound
+            landed, weights[rows] * values[rows], self.ncand + 1, bound
         ).tolist()
         return moved
 
@@ -355,7 +355,7 @@ class _Meek(_Count):
         # A ballot's first candidate not excluded: votes below it never depend on keep factors
         # unless that candidate is elected.
         not_excluded = np.ones(ncand + 1, dtype=np.bool_)
-        ptr, top = first_choices(packed, not_excluded)
+        cursor, top = first_choices(packed, not_excluded)
         drafts: list[tuple[Round, str | None, Fraction | None]] = []
         previous: list[int] | None = None
 
@@ -368,7 +368,7 @@ class _Meek(_Count):
             active = np.flatnonzero(through)
             iterations = 0
             while True:
-                votes = self._distribute(active, ptr, keep, weights, bound, settled)
+                votes = self._distribute(active, cursor, keep, weights, bound, settled)
                 quota = (all_votes - votes[ncand]) // (self.seats + 1) + 1
                 reached = [c for c in self.hopeful if votes[c] >= quota]
                 if reached or not self.elected:
@@ -436,7 +436,7 @@ class _Meek(_Count):
                 keep[loser] = 0
                 not_excluded[loser] = False
                 rows = np.flatnonzero(top == loser)
-                advance(packed, ptr, top, rows, not_excluded)
+                advance(packed, cursor, top, rows, not_excluded)
                 drafts.append(
                     (
                         Round(
@@ -458,7 +458,7 @@ class _Meek(_Count):
     def _distribute(
         self,
         active: IndexArray,
-        ptr: Exact,
+        cursor: IndexArray,
         keep: IntArray,
         weights: Exact,
         bound: int,
@@ -472,20 +472,19 @@ class _Meek(_Count):
         """
         unit, ncand = self.unit, self.ncand
         votes = list(settled)
-        width = self.packed.width
         flat = self.packed.ranks.reshape(-1)
+        cells = cursor[active]
         remaining = np.full(active.size, unit, dtype=np.int64)
-        position = ptr[active].copy()
-        base = active * width
-        walking = np.arange(active.size)
-        while walking.size:
-            cand = flat[base[walking] + position[walking]].astype(np.intp)
-            kept = remaining[walking] * keep[cand] // unit
-            share = tally(cand, weights[active[walking]] * kept, ncand + 1, bound).tolist()
+        weight = weights[active]
+        while cells.size:
+            cand = flat[cells]
+            kept = remaining * keep[cand] // unit
+            share = tally(cand, weight * kept, ncand + 1, bound).tolist()
             votes = [a + b for a, b in zip(votes, share, strict=True)]
-            remaining[walking] -= kept
-            position[walking] += 1
-            walking = walking[(remaining[walking] > 0) & (cand != ncand)]
+            remaining -= kept
+            # Ballots with something left walk on to their next preference.
+            going = (remaining > 0) & (cand != ncand)
+            cells, remaining, weight = cells[going] + 1, remaining[going], weight[going]
         return votes
 
     def _with_change(
