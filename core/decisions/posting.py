@@ -18,7 +18,7 @@ from core.decisions.chart import chart_png
 from core.decisions.explain import explain
 from core.decisions.methods.types import Outcome
 from core.decisions.models import Decision
-from core.decisions.render import Live, decision_text, group_buttons
+from core.decisions.render import Live, decision_text, group_buttons, weights_line
 from core.decisions.service import grouped_ballots, options_of, subtree_ids, turnout
 from core.decisions.tally import Turnout
 from core.federation.models import Branch, Chat
@@ -136,6 +136,30 @@ def chart_labels(translator: Translator) -> dict[str, str]:
     return {key: translator.render(msg) for key, msg in names.items()}
 
 
+def weights_of(
+    services: Services,
+    decision: Decision,
+    branch: Branch,
+    affected: Branch | None,
+    translator: Translator,
+) -> str | None:
+    """The weights line in one language, if anyone weighs other than 1."""
+    language = translator.language
+    return weights_line(
+        decision,
+        branch_name(branch, services.organisation, language),
+        branch_name(affected, services.organisation, language) if affected else None,
+        translator,
+    )
+
+
+async def affected_branch(session: AsyncSession, decision: Decision) -> Branch | None:
+    """The sub-branch a decision mainly affects, if one was named."""
+    if decision.affected_branch_id is None:
+        return None
+    return await session.get(Branch, decision.affected_branch_id)
+
+
 def decision_message(
     services: Services,
     decision: Decision,
@@ -144,6 +168,7 @@ def decision_message(
     branch: Branch,
     translator: Translator,
     timezone: str,
+    affected: Branch | None = None,
 ) -> OutgoingMessage:
     """The decision's group message for one language."""
     shown = live
@@ -161,6 +186,7 @@ def decision_message(
         timezone,
         shown,
         branch_name(branch, services.organisation, translator.language),
+        weights_of(services, decision, branch, affected, translator),
     )
     return render_message(services.signer, translator, text, group_buttons(decision, options))
 
@@ -173,6 +199,7 @@ async def post_decision(
     live = await live_state(session, decision, options)
     home = await session.get(Branch, decision.branch_id)
     assert home is not None
+    affected = await affected_branch(session, decision)
     posted = 0
     for chat, branch in await linked_chats(
         session, decision.branch_id, decision.include_sub_branches
@@ -181,7 +208,7 @@ async def post_decision(
             continue
         translator = services.catalogs.get(branch.language)
         message = decision_message(
-            services, decision, options, live, home, translator, branch.timezone
+            services, decision, options, live, home, translator, branch.timezone, affected
         )
         outbox.post(
             chat.platform,
@@ -206,6 +233,7 @@ async def refresh(
     live = await live_state(session, decision, options)
     home = await session.get(Branch, decision.branch_id)
     assert home is not None
+    affected = await affected_branch(session, decision)
     for posted in messages:
         translator = services.catalogs.get(posted.language or None)
         chat = await session.scalar(
@@ -217,7 +245,7 @@ async def refresh(
             zone = chat_branch.timezone if chat_branch else zone
         outbox.edit(
             posted,
-            decision_message(services, decision, options, live, home, translator, zone),
+            decision_message(services, decision, options, live, home, translator, zone, affected),
         )
 
 
@@ -262,6 +290,7 @@ def outcome_text(
     voters: int,
     electorate: int,
     translator: Translator,
+    weights: str | None = None,
 ) -> str:
     """The outcome as members read it: what was decided, why, and the turnout."""
     t = translator
@@ -281,6 +310,8 @@ def outcome_text(
         ),
         t.render(_("Seed for any lot: {seed}", seed=decision.seed)),
     ]
+    if weights:
+        lines.insert(-1, weights)
     if decision.secret:
         lines.append(
             t.render(
@@ -300,6 +331,9 @@ async def post_outcome(
 ) -> None:
     """Posts the outcome, with its chart, in every linked chat, in each chat's language."""
     voters, size, _turnout = await turnout(session, decision)
+    home = await session.get(Branch, decision.branch_id)
+    assert home is not None
+    affected = await affected_branch(session, decision)
     for chat, branch in await linked_chats(
         session, decision.branch_id, decision.include_sub_branches
     ):
@@ -307,7 +341,8 @@ async def post_outcome(
         if messenger is None:
             continue
         translator = services.catalogs.get(branch.language)
-        text = outcome_text(decision, outcome, result, voters, size, translator)
+        weights = weights_of(services, decision, home, affected, translator)
+        text = outcome_text(decision, outcome, result, voters, size, translator, weights)
         image = None
         if messenger.capabilities.images:
             png = chart_png(

@@ -93,6 +93,7 @@ def decision_text(
     timezone: str,
     live: Live,
     branch_name: str,
+    weights: str | None = None,
 ) -> str:
     """The decision's message in a chat, with turnout (and live totals when visible)."""
     t = translator
@@ -126,6 +127,8 @@ def decision_text(
                 )
             )
         )
+    if weights:
+        lines.append(weights)
     if decision.secret:
         lines.append(t.render(_("Secret ballot: nobody can see how anyone voted.")))
     when = t.format_datetime(decision.closes_at, timezone, "medium")
@@ -155,6 +158,36 @@ def decision_text(
         )
         lines.append(t.render(_("So far: {totals}", totals=shown)))
     return "\n".join(lines)
+
+
+def weights_line(
+    decision: Decision, branch_name: str, affected_name: str | None, translator: Translator
+) -> str | None:
+    """Who weighs what, when not everyone weighs 1 (say in proportion to being affected)."""
+    parts: list[str] = []
+    if affected_name is not None:
+        others = fraction(decision.others_weight)
+        parts.append(
+            translator.render(
+                _(
+                    "Weights: members of {affected} count 1, the rest of {branch} {others}.",
+                    affected=affected_name,
+                    branch=branch_name,
+                    others=str(others),
+                )
+            )
+        )
+    if decision.weight_overrides:
+        parts.append(
+            translator.render(
+                ngettext(
+                    "{count} member has a weight set by the organisers.",
+                    "{count} members have a weight set by the organisers.",
+                    len(decision.weight_overrides),
+                )
+            )
+        )
+    return " ".join(parts) or None
 
 
 def group_buttons(decision: Decision, options: Sequence[str]) -> list[list[ButtonSpec]]:

@@ -397,6 +397,9 @@ async def test_quorum_and_proportional_weights(sqlite_scenario: Scenario) -> Non
     )
     [post] = decision_posts(sc, london)
     assert "Quorum: 60% of the electorate must take part." in post.text
+    assert (
+        "Weights: members of London – Hackney count 1, the rest of London 1/2." in post.text
+    )
     for person in hackney_people:
         await person.presses("Yes", chat=london)
     for person in brixton_people:
@@ -410,6 +413,7 @@ async def test_quorum_and_proportional_weights(sqlite_scenario: Scenario) -> Non
         assert decision.outcome["voted"] == "7/2"
         assert decision.outcome["quorum_met"] is True
         assert decision.outcome["result"]["elected"] == ["yes"]
+    assert "the rest of London 1/2" in last(sc, london).text
 
 
 async def test_quorum_not_met_is_said(sqlite_scenario: Scenario) -> None:
