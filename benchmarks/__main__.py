@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks import inbound
+from benchmarks import counting, inbound, voting
 from tests.services.postgres import PostgresCluster
 
 
@@ -22,10 +22,15 @@ def main() -> None:
         cluster = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            url = None
+            urls: list[str | None] = [None, None, None]
             if cluster is not None:
-                url = asyncio.run(cluster.create_database(f"bench_{uuid.uuid4().hex[:8]}"))
-            asyncio.run(inbound.main(Path(tmp), url))
+                urls = [
+                    asyncio.run(cluster.create_database(f"bench_{uuid.uuid4().hex[:8]}"))
+                    for _ in urls
+                ]
+            asyncio.run(inbound.main(Path(tmp), urls[0]))
+            asyncio.run(voting.main(Path(tmp), urls[1], urls[2]))
+        counting.main()
     finally:
         if cluster is not None:
             cluster.stop()

@@ -280,33 +280,54 @@ async def test_one_member_two_platforms_counts_once(sc: Scenario) -> None:
 @pytest.mark.parametrize(
     ("line", "answers", "winner"),
     [
+        ('majority "Adopt it?" --threshold two_thirds', ["yes", "abstain", "sí"], "yes"),
+        ('plurality "Venue?" "Hall" "Park"', ["2", "2", "1"], "Park"),
         ('approval "Topics?" "Housing" "Climate" "Work" --max 2', ["1 2", "2", "2 3"], "Climate"),
         ('score "Rate" "A" "B" "C"', ["5 0 3", "4 1 5", "0 5 4"], "C"),
+        ('irv "Who?" "Ana" "Ben" "Chloé"', ["1 2", "2 1", "1 3"], "Ana"),
         ('stv "Committee" "Ana" "Ben" "Chloé" "Dev" --seats 2', ["1 2", "1 3", "4 3"], "Ana"),
         ('schulze "Logo?" "Red" "Green" "Blue"', ["1 2 3", "2 1 3", "1 3 2"], "Red"),
+        ('consensus "Code of conduct?"', ["1", "2", "1"], "agree"),
         ('time "When?" "Sat 10:00" "Sun 16:00"', ["y n", "? y", "n y"], "Sun 16:00"),
     ],
 )
-async def test_each_method_end_to_end_by_text(
-    sqlite_scenario: Scenario, line: str, answers: list[str], winner: str
+async def test_each_method_end_to_end(
+    sc: Scenario, line: str, answers: list[str], winner: str
 ) -> None:
-    sc = sqlite_scenario
-    tg = await sc.group("hackney-tg", HACKNEY)
-    people = [sc.person(n) for n in ("alice", "bob", "carol")]
-    await sc.enrol(people[0], HACKNEY, Role.ORGANISER)
-    for person in people[1:]:
-        await sc.enrol(person, HACKNEY)
-    await people[0].says(f"/decide {line} --closes 1d", chat=tg)
-    for person, answer in zip(people, answers, strict=True):
+    """Open, vote from two platforms, remind, close by deadline, outcome in two languages."""
+    london = await sc.group("hackney-tg", HACKNEY, platform="fake")
+    madrid = await sc.group("lavapies-room", "madrid-lavapies", platform="plain")
+    root = sc.person("root")
+    await sc.enrol(root, "international", Role.ORGANISER)
+    alice, bob = sc.person("alice"), sc.person("bob")
+    carol = sc.person("carol", platform="plain", language_hint="es")
+    await sc.enrol(alice, HACKNEY)
+    await sc.enrol(bob, HACKNEY)
+    await sc.enrol(carol, "madrid-lavapies")
+    await root.says(f"/decide {line} --branch international --subbranches --closes 1d --remind 12")
+    assert sc.messenger("fake").in_chat(london) and sc.messenger("plain").in_chat(madrid)
+    # The text form, from each member's DM: the same validation as the buttons.
+    for person, answer in zip((alice, bob, carol), answers, strict=True):
         [receipt] = await person.says(f"/vote {answer}")
-        assert "is recorded" in receipt.text, receipt.text
-    await sc.advance(days=1)
-    outcome = last(sc, tg).text
-    assert winner in outcome
+        assert receipt.chat_id == person.dm
+        assert "#1" in receipt.text, receipt.text
+    await sc.advance(hours=12, seconds=1)
+    [reminder] = sc.messenger("fake").in_chat(root.dm)[-1:]
+    assert reminder.text.startswith("Reminder: you have not voted yet in decision #1")
+    assert all(
+        not p.text.startswith("Reminder") for p in sc.messenger("fake").in_chat(alice.dm)[1:]
+    )
+    await sc.advance(hours=12)
+    english = last(sc, london).text
+    spanish = last(sc, madrid, "plain").text
+    assert english.startswith("🗳 Outcome of decision #1")
+    assert spanish.startswith("🗳 Resultado de la decisión #1")
     async with sc.app.db.sessions() as session:
         decision = await session.get(Decision, 1)
         assert decision is not None and decision.outcome is not None
         assert winner in decision.outcome["result"]["elected"]
+    if winner not in ("yes", "agree"):
+        assert winner in english and winner in spanish
 
 
 async def test_sqlite_ballots_table_has_no_rowid(sqlite_scenario: Scenario) -> None:
@@ -397,9 +418,7 @@ async def test_quorum_and_proportional_weights(sqlite_scenario: Scenario) -> Non
     )
     [post] = decision_posts(sc, london)
     assert "Quorum: 60% of the electorate must take part." in post.text
-    assert (
-        "Weights: members of London – Hackney count 1, the rest of London 1/2." in post.text
-    )
+    assert "Weights: members of London – Hackney count 1, the rest of London 1/2." in post.text
     for person in hackney_people:
         await person.presses("Yes", chat=london)
     for person in brixton_people:

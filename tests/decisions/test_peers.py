@@ -206,4 +206,4 @@ def test_meek_stv_agrees_with_pref_voting(seats: int) -> None:
         assert winners(outcome) == set(stv_meek(theirs, num_seats=seats))
         return True
 
-    compare(20 + seats, 50, check, minimum=30)
+    compare(20 + seats, 40, check, minimum=25)

@@ -238,3 +238,17 @@ def test_counts_are_consistent(rules: StvRules, p: RankedProfile, seats: int) ->
         if rules is StvRules.MEEK:
             # Meek loses nothing to rounding.
             assert sum(r.tallies.values()) + r.exhausted == p.total_weight
+
+
+@pytest.mark.parametrize("rules", BOTH)
+def test_weights_beyond_64_bits_are_counted_exactly(rules: StvRules) -> None:
+    big = 10**20
+    p = profile("ABC", [("AB", 3 * big), ("B", big), ("C", 2 * big)])
+    outcome = stv.count(p, 2, rules=rules)
+    assert outcome.rounds[0].tallies == {"A": 3 * big, "B": big, "C": 2 * big}
+    assert outcome.elected == ("A", "C")
+    if rules is StvRules.SCOTTISH:
+        assert outcome.rounds[0].quota == 2 * big + 1
+        assert outcome.rounds[0].transfer is not None
+        # (big - 1) / (3 big) per paper, truncated to 0.33333, on 3 big papers.
+        assert outcome.rounds[0].transfer.moved["B"] == 3 * big * F("0.33333")

@@ -29,13 +29,15 @@ not reported as exhausted: ``sum(tallies) + exhausted`` may fall short of the ba
 candidate keeps only a fraction (its *keep factor*) of each vote reaching it and passes the
 rest down the ballot; keep factors are iterated (``keep × quota / votes``) until the elected
 candidates hold just a quota, the quota being recomputed each iteration from the votes not
-exhausted: ``floor(continuing votes / (seats + 1)) + 1e-9``. Precision: fixed point with nine
-decimal places (10**-9 of a vote) in 64-bit integers — a vote reaching a candidate is split
-into the part kept (rounded down) and the part passed on (the rest), so nothing is lost to
-rounding; keep factors are rounded up. A stage ends when a hopeful candidate reaches the quota
-(elected) or when the iteration has converged — the elected candidates' votes are within
-``max(1e-6 votes, 1e-9 × all votes)`` of the quota in total, or the keep factors stop
-changing, or after 1,000 iterations — and the candidate with the fewest votes is excluded.
+exhausted: ``continuing votes / (seats + 1)``, rounded down to 9 decimals, plus 10**-9 (so that
+with one seat it means "more than half"). Precision: fixed point with nine decimal places
+(10**-9 of a vote) in 64-bit integers (Python integers when a count could overflow them) —
+a vote reaching a candidate is split into the part kept (rounded down) and the part passed
+on (the rest), so nothing is lost to rounding; keep factors are rounded up. A stage ends
+when a hopeful candidate reaches the quota (elected) or when the iteration has converged —
+the elected candidates' votes are within ``max(10**-6 votes, 10**-9 × all votes)`` of the
+quota in total, or the keep factors stop changing, or after 1,000 iterations — and the
+candidate with the fewest votes is excluded.
 With one seat no keep factor is ever below 1, every figure is exact and Meek elects the IRV
 winner.
 
