@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.db.migrate import head_revision
 from core.i18n import KNOWN_LANGUAGES, Catalogs, autonym
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +126,8 @@ def test_run_refuses_what_cannot_start_in_one_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "console")  # the database was never migrated
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "iopsbot: the database is at migration none, the code needs 0002: run `iopsbot db upgrade`"
+        "iopsbot: the database is at migration none, the code needs "
+        f"{head_revision()}: run `iopsbot db upgrade`"
     )
 
 

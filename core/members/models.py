@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -33,6 +33,18 @@ class Member(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     chapter_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The member profile (filled by onboarding, edited with /profile). Free text is stored
+    # as given and escaped by each adapter when shown.
+    bio: Mapped[str | None] = mapped_column(Text)
+    help_with: Mapped[str | None] = mapped_column(Text)
+    # A photo: the platform's own file reference where it is stable, else the bytes.
+    photo_platform: Mapped[str | None] = mapped_column(String(16))
+    photo_ref: Mapped[str | None] = mapped_column(String(255))
+    photo_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_mime: Mapped[str | None] = mapped_column(String(64))
+    # When they agreed to how their data is used, and when they became a member of a chapter.
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PlatformAccount(Base):
