@@ -19,22 +19,28 @@ from core.decisions.export import Export
 from core.decisions.handlers import Decisions
 from core.decisions.recall import Recall
 from core.errors import UserError
+from core.federation.chat_linking import ChatLinking
 from core.federation.service import branch_by_slug, link_chat, resolve_chat, sync_branches
 from core.greeting.handlers import Greeting
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
 from core.i18n.translator import Translator
+from core.members.data_rights import DataRights
 from core.members.language import LanguageChoice
+from core.members.linking import AccountLinking
 from core.members.models import Member, PlatformAccount, Role
+from core.members.profile import Profile
+from core.members.roles import Roles
 from core.members.service import grant_role, language_of, resolve_account
 from core.messaging.actions import ActionSigner
-from core.messaging.arrival import AlreadyHandled, arrive, record_update
+from core.messaging.arrival import AlreadyHandled, arrive
 from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.outbound import OutgoingMessage, SentMessage
-from core.messaging.outbox import Delivery, Outbox, PostedMessage
+from core.messaging.outbox import ChatAction, Delivery, Outbox, PostedMessage
 from core.messaging.port import Messenger
 from core.messaging.router import Router
+from core.onboarding.handlers import Onboarding
 from core.scheduling import maintenance
 from core.scheduling.clock import Clock
 from core.scheduling.scheduler import Scheduler
@@ -100,12 +106,21 @@ class CoreApp:
 
     def _register_capabilities(self) -> None:
         # Each capability adds its commands, actions and job kinds; /help reads them back.
-        Greeting(self.router).register()
+        onboarding = Onboarding(self.router, self.scheduler, self.services)
+        # A private /start from someone who is not a member yet starts their onboarding.
+        Greeting(self.router, onboarding.newcomer_start).register()
         LanguageChoice(self.router).register()
+        # Before decisions: an answer the member was asked for wins over "vote …" text.
+        Profile(self.router).register()
+        onboarding.register()
         decisions = Decisions(self.router, self.scheduler, self.services)
         decisions.register()
         Recall(decisions).register()
         Export(self.router).register()
+        AccountLinking(self.router).register()
+        Roles(self.router).register()
+        ChatLinking(self.router).register()
+        DataRights(self.router).register()
         maintenance.register(self.scheduler)
 
     @classmethod
@@ -226,11 +241,9 @@ class CoreApp:
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            if inbound.update_id is not None:
-                # Raises AlreadyHandled for a copy: the transaction is dropped with it.
-                await record_update(session, inbound.platform, inbound.update_id, now)
+            # Records the update id; AlreadyHandled for a copy (the transaction is dropped).
             member, account, chat, branch = await arrive(
-                session, inbound.platform, inbound.sender, inbound.chat, now
+                session, inbound.platform, inbound.sender, inbound.chat, now, inbound.update_id
             )
             ctx = Context(
                 services=self.services,
@@ -254,8 +267,13 @@ class CoreApp:
                 async with session.begin_nested():
                     await self.router.dispatch(ctx, inbound)
                     if ctx.acknowledgement and not isinstance(inbound, ButtonPressed):
-                        # A numbered reply stood in for a button: its note goes privately.
-                        ctx.reply_privately(ctx.acknowledgement)
+                        # A numbered reply stood in for a button: its note goes privately,
+                        # unless the private chat it came from already got an answer.
+                        answered = any(
+                            d.chat_id == inbound.chat.external_id for d in ctx.outbox.deliveries
+                        )
+                        if not (ctx.in_private and answered):
+                            ctx.reply_privately(ctx.acknowledgement)
                         ctx.acknowledgement = None
                     await ctx.outbox.remember_choices(session, now)
             except UserError as error:
@@ -297,7 +315,9 @@ class CoreApp:
                 log.warning("no messenger for a delivery", extra={"platform": delivery.platform})
                 continue
             try:
-                if delivery.edit is not None and delivery.chat_id is not None:
+                if delivery.action is not None:
+                    await self._act(messenger, delivery)
+                elif delivery.edit is not None and delivery.chat_id is not None:
                     await messenger.edit(
                         SentMessage(delivery.chat_id, delivery.edit), delivery.message
                     )
@@ -336,6 +356,19 @@ class CoreApp:
                     )
         except Exception:  # the messages went out; only later edits of them are lost
             log.exception("could not record posted messages")
+
+    @staticmethod
+    async def _act(messenger: Messenger, delivery: Delivery) -> None:
+        """Takes a committed chat action (join request approved or declined, an invite)."""
+        chat_id, user_id = delivery.chat_id, delivery.direct_to
+        if chat_id is None or user_id is None:
+            return
+        if delivery.action is ChatAction.APPROVE_JOIN:
+            await messenger.approve_join_request(chat_id, user_id)
+        elif delivery.action is ChatAction.DECLINE_JOIN:
+            await messenger.decline_join_request(chat_id, user_id)
+        elif delivery.action is ChatAction.INVITE:
+            await messenger.invite(chat_id, user_id)
 
     async def _acknowledge(
         self, messenger: Messenger, press: ButtonPressed, text: str | None

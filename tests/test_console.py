@@ -41,8 +41,9 @@ def console(tmp_path: Path, script: str) -> str:
 
 
 def test_start_language_help_in_spanish(tmp_path: Path) -> None:
-    out = console(tmp_path, "/start\n/language\n:press Español\n/help\n:quit\n")
-    assert out.splitlines()[:2] == [
+    script = ":join london-hackney\n/start\n/language\n:press Español\n/help\n:quit\n"
+    out = console(tmp_path, script)  # a member: newcomers are onboarded instead (own tests)
+    assert out.splitlines()[2:4] == [
         "> guest@dm:guest: /start",
         "[dm:guest] bot: Hello, guest! I am the assistant of International Organization for a "
         "Participatory Society. We have 15 local chapters so far.",

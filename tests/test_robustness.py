@@ -121,7 +121,13 @@ async def test_help_in_every_language(sqlite_scenario: Scenario, lang: str) -> N
     [reply] = await person.says("/help")
     heading, *lines = reply.text.split("\n")
     assert heading == catalog.gettext("Commands you can use here:")
-    assert [line.split(" — ")[0] for line in lines] == ["/start", "/help", "/language"]
+    assert [line.split(" — ")[0] for line in lines][:3] == ["/start", "/help", "/language"]
+    descriptions = {
+        f"/{spec.name}": spec.description.msgid for spec in sqlite_scenario.app.router.commands
+    }
+    for line in lines:  # every command listed, each described in the reader's language
+        name, description = line.split(" — ", 1)
+        assert description == catalog.gettext(descriptions[name])
     assert lines[2].split(" — ")[1] == catalog.gettext("Choose the language I speak to you in")
     if lang != "en":
         assert heading != "Commands you can use here:"

@@ -20,14 +20,14 @@ async def test_migrations_apply_from_empty_and_match_models(database_url: str) -
     try:
         assert await current_revision(db) is None
         await upgrade(db)
-        assert await current_revision(db) == head_revision() == "0001"
+        assert await current_revision(db) == head_revision() is not None
         async with db.engine.connect() as conn:
             tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
         assert set(all_metadata().tables) <= tables
         # Autogenerate finds nothing to do: the migrations build exactly the models.
         assert await pending_model_changes(db) == []
         await upgrade(db)  # a second upgrade is a no-op
-        assert await current_revision(db) == "0001"
+        assert await current_revision(db) == head_revision()
     finally:
         await db.dispose()
 

@@ -35,8 +35,12 @@ class ConsoleMessenger:
 
     @property
     def capabilities(self) -> Capabilities:
-        """Buttons are shown numbered and pressed with ``:press``; edits are reprinted."""
-        return Capabilities(buttons=True, edit=True, max_text_length=100_000)
+        """Buttons are shown numbered and pressed with ``:press``; edits are reprinted.
+
+        Invitations into a chat are printed; a terminal cannot send pictures, and nobody
+        asks to join a console chat.
+        """
+        return Capabilities(buttons=True, edit=True, max_text_length=100_000, invites=True)
 
     def _print(self, chat_id: str, message: OutgoingMessage, edited: bool = False) -> None:
         lines = message.text.splitlines() or [""]
@@ -70,6 +74,22 @@ class ConsoleMessenger:
 
     async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
         """A terminal has no spinner to stop; the reply itself is the acknowledgement."""
+
+    async def approve_join_request(self, chat_id: str, user_id: str) -> None:
+        """Prints that the bot let ``user_id`` into the chat."""
+        self._line(chat_id, f"approves the join request of {user_id}")
+
+    async def decline_join_request(self, chat_id: str, user_id: str) -> None:
+        """Prints that the bot turned down ``user_id``'s request to join."""
+        self._line(chat_id, f"declines the join request of {user_id}")
+
+    async def invite(self, chat_id: str, user_id: str) -> None:
+        """Prints that the bot invited ``user_id`` into the chat."""
+        self._line(chat_id, f"invites {user_id} (:chat {chat_id} to enter)")
+
+    def _line(self, chat_id: str, what: str) -> None:
+        self._out.write(f"[{chat_id}] bot {what}\n")
+        self._out.flush()
 
     def button(self, chat_id: str, choice: str) -> Button | None:
         """The button ``choice`` (its number, or its label) of the chat's latest buttons."""

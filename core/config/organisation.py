@@ -88,7 +88,12 @@ class OrganisationInfo(_Strict):
 
 
 class BranchConfig(_Strict):
-    """One ``[[branches]]`` entry."""
+    """One ``[[branches]]`` entry.
+
+    Attributes:
+        auto_approve: Newcomers' applications to this branch are approved without waiting
+            for its organisers (the organisers still see who joined in the chapter chat).
+    """
 
     slug: str
     name: str = Field(min_length=1, max_length=120)
@@ -98,6 +103,7 @@ class BranchConfig(_Strict):
     country: str | None = None
     language: str
     timezone: str
+    auto_approve: bool = False
 
     @field_validator("slug")
     @classmethod

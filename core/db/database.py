@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,10 +19,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.db import dialects
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling emits no BEGIN before SAVEPOINT, so a savepoint's
-    # RELEASE would commit for real; we take over and emit BEGIN ourselves (_sqlite_begin).
+    # RELEASE would commit for real; we take over: our dialect emits BEGIN IMMEDIATE itself.
     dbapi_connection.isolation_level = None
     # WAL lets readers run beside the one writer; busy_timeout makes concurrent writers wait
     # instead of failing at once; SQLite only enforces foreign keys when asked.
@@ -32,10 +36,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: a transaction that read first and wrote later
-    # could otherwise fail with SQLITE_BUSY instead of waiting its turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+# Pinging on every checkout (``pool_pre_ping``) costs a round trip per event; a connection
+# used a moment ago is known to be alive, and a busy bot reuses its connections within
+# milliseconds. Connections go stale when they sit idle (a server restart, a NAT or a
+# firewall dropping quiet sockets): that is when the ping is cheap and worth it. A server
+# that dies mid-burst fails the events in flight either way, with or without a ping.
+PING_AFTER_IDLE = 10.0  # seconds
+
+_IDLE_SINCE = "iopsbot_idle_since"
+
+
+def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Any:
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)  # None: a fresh connection, just made
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # As pool_pre_ping does: this connection and every older pooled one are
+            # replaced (the pool retries the checkout with a new connection).
+            raise InvalidatePoolError("a pooled connection failed its ping") from exc
+
+    return checkout
 
 
 class Database:
@@ -53,12 +81,14 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
-        else:
-            kwargs["pool_pre_ping"] = True
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # Our trimmed subclasses of the SQLAlchemy dialects: see core.db.dialects.
+        self.engine: AsyncEngine = create_async_engine(dialects.engine_url(self.url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        else:  # instead of pool_pre_ping (a round trip on every checkout): see PING_AFTER_IDLE
+            pool = self.engine.sync_engine.pool
+            event.listen(pool, "checkin", _mark_idle)
+            event.listen(pool, "checkout", _ping_if_idle(self.engine.sync_engine.dialect))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing our own transactions here keeps them in
         # arrival order; left to SQLite's busy handler, which polls with growing sleeps, an

@@ -15,6 +15,7 @@ def all_metadata() -> MetaData:
     import core.messaging.choices
     import core.messaging.models
     import core.messaging.outbox
+    import core.onboarding.models
     import core.scheduling.models  # noqa: F401
     from core.db.base import Base
 

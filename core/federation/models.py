@@ -15,7 +15,9 @@ class Branch(Base):
     """A node of the federation tree, mirrored from ``organisation.toml``.
 
     Rows are never deleted: members and decisions refer to them. A branch that disappears
-    from the configuration is marked inactive.
+    from the configuration is marked inactive — unless it was created at runtime (a chapter
+    a newcomer proposed and organisers approved, ``origin = "runtime"``): the configuration
+    never knew it, so its absence there means nothing.
     """
 
     __tablename__ = "branches"
@@ -29,6 +31,8 @@ class Branch(Base):
     language: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "config" (mirrored from organisation.toml) or "runtime" (created by the bot).
+    origin: Mapped[str] = mapped_column(String(16), default="config", server_default="config")
 
 
 class Chat(Base):

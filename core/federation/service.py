@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from core.config.organisation import OrganisationConfig
 from core.federation.models import Branch, Chat
 from core.messaging.inbound import ChatRef
+
+ORIGIN_CONFIG = "config"
+ORIGIN_RUNTIME = "runtime"
 
 
 async def sync_branches(session: AsyncSession, config: OrganisationConfig) -> None:
@@ -18,7 +22,9 @@ async def sync_branches(session: AsyncSession, config: OrganisationConfig) -> No
 
     Branches are matched by slug: new ones are added, changed ones updated, and ones gone
     from the configuration marked inactive (never deleted; members and decisions point at
-    them).
+    them). Branches created at runtime (``origin = "runtime"``, chapters started through
+    onboarding) are left alone; one that the configuration later defines becomes a
+    configured branch.
     """
     existing = {b.slug: b for b in (await session.scalars(select(Branch))).all()}
     ids: dict[str, int] = {}
@@ -34,10 +40,11 @@ async def sync_branches(session: AsyncSession, config: OrganisationConfig) -> No
         branch.language = cfg.language
         branch.timezone = cfg.timezone
         branch.active = True
+        branch.origin = ORIGIN_CONFIG
         await session.flush()
         ids[cfg.slug] = branch.id
     for slug, branch in existing.items():
-        if slug not in ids:
+        if slug not in ids and branch.origin == ORIGIN_CONFIG:
             branch.active = False
     await session.flush()
 
@@ -47,13 +54,26 @@ async def branch_by_slug(session: AsyncSession, slug: str) -> Branch | None:
     return await session.scalar(select(Branch).where(Branch.slug == slug, Branch.active))
 
 
+def _ancestors_query() -> Select[int]:
+    # Walks up the tree in the database: one round trip, whatever the depth. The depth
+    # bound ends the walk should a bad row ever make a cycle.
+    start = select(Branch.id, Branch.parent_id, literal(0).label("depth"))
+    up = start.where(Branch.id == bindparam("branch")).cte("up", recursive=True)
+    parent = select(Branch.id, Branch.parent_id, (up.c.depth + 1).label("depth"))
+    up = up.union_all(parent.join(up, Branch.id == up.c.parent_id).where(up.c.depth < 64))
+    return select(up.c.id).order_by(up.c.depth)
+
+
+_ANCESTORS = _ancestors_query()  # built once: statements are immutable
+
+
 async def ancestor_ids(session: AsyncSession, branch_id: int) -> list[int]:
     """The branch and every branch above it, nearest first."""
     ids: list[int] = []
-    current: int | None = branch_id
-    while current is not None and current not in ids:  # the guard makes a bad cycle harmless
-        ids.append(current)
-        current = await session.scalar(select(Branch.parent_id).where(Branch.id == current))
+    for found in await session.scalars(_ANCESTORS, {"branch": branch_id}):
+        if found in ids:  # a cycle: harmless, as the walk ends here
+            break
+        ids.append(found)
     return ids
 
 

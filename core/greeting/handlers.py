@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from core.config.organisation import Level
 from core.i18n.message import Msg, _, ngettext
 from core.messaging.context import Context
@@ -17,15 +19,22 @@ def branch_name(ctx: Context) -> str | None:
     return cfg.display_name(ctx.translator.language) if cfg else ctx.branch.name
 
 
+StartHook = Callable[[Context, CommandReceived], Awaitable[bool]]
+"""Offered a private /start first; True when it answered (onboarding, for newcomers)."""
+
+
 class Greeting:
     """The /start and /help commands.
 
     Args:
         router: Where the commands are registered; /help reads the commands from it.
+        newcomer: Takes over a private /start from someone who is not a member yet (the
+            onboarding); members are greeted as before.
     """
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, newcomer: StartHook | None = None) -> None:
         self._router = router
+        self._newcomer = newcomer
 
     def register(self) -> None:
         """Registers /start and /help."""
@@ -51,6 +60,8 @@ class Greeting:
 
     async def start(self, ctx: Context, command: CommandReceived) -> None:
         """Greets the sender by name with the organisation's name and the command list."""
+        if ctx.in_private and self._newcomer is not None and await self._newcomer(ctx, command):
+            return
         config = ctx.services.organisation
         chapters = sum(1 for b in config.branches if b.level is Level.LOCAL)
         parts = [

@@ -75,3 +75,98 @@ class RoleGrant(Base):
     role: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkCode(Base):
+    """A one-time code that links another platform account to this member.
+
+    Only the code's SHA-256 is stored: the code itself lives in the member's chat and
+    nowhere else. Used and expired codes are kept (without the code) for the member's own
+    data export; a new code replaces the member's unused ones.
+    """
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # Not unique: an old used code may, by chance, repeat a new one; only a live one counts.
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkFailure(Base):
+    """A wrong link code entered by a member (the rate limit against guessing counts these)."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AwaitedText(Base):
+    """The member was asked for a profile answer: their next private text is it."""
+
+    __tablename__ = "awaited_texts"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    # What the answer is for: "bio", "timezone" or "chapter".
+    field: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChapterMove(Base):
+    """A member's request to move to another chapter, decided by that chapter's organisers."""
+
+    __tablename__ = "chapter_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    from_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    to_branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    # pending, approved, declined, withdrawn (replaced by a newer request).
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoleChange(Base):
+    """The audit log of roles: who granted or revoked what, to whom, where and when.
+
+    Members are referenced by id only (names are looked up when the log is read), so an
+    erased member's entries keep the history without keeping the person.
+    """
+
+    __tablename__ = "role_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    # "grant" or "revoke".
+    action: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Erasure(Base):
+    """A member's personal data was erased at their request (``/forgetme``).
+
+    The member row stays as an anonymous placeholder so that electorates, the register of
+    who voted and petition signatures keep their counts; this row says it is one.
+    """
+
+    __tablename__ = "member_erasures"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -100,4 +100,30 @@ class JoinRequested(InboundBase):
     """The sender asked to join ``chat`` (a join request or a knock)."""
 
 
-Inbound = CommandReceived | ButtonPressed | TextReceived | MemberJoined | JoinRequested
+@dataclass(frozen=True, kw_only=True)
+class PhotoReceived(InboundBase):
+    """A picture sent to the bot (a member's photo, during onboarding or later).
+
+    The platform's own reference is what the core keeps where it is stable (a Telegram
+    ``file_id``, a Matrix ``mxc://`` URI): it stays valid on that platform and costs no
+    storage. Only a platform whose references expire (Discord's attachment URLs) has its
+    adapter download the picture and pass the bytes; the core then stores them. The core
+    checks the type itself: only JPEG, PNG, GIF and WebP images are accepted, and bytes
+    must start like one. Adapters without pictures (the console) never send this event;
+    the onboarding's photo step then only offers Skip.
+
+    Attributes:
+        file_id: The platform's stable reference to the file; empty when there is none.
+        mime_type: The type the platform declares (``image/jpeg``), if it declares one.
+            Adapters pass ``image/jpeg`` for a Telegram photo (which has no declared type).
+        data: The bytes, only when ``file_id`` is not a stable reference; else None.
+    """
+
+    file_id: str
+    mime_type: str | None = None
+    data: bytes | None = None
+
+
+Inbound = (
+    CommandReceived | ButtonPressed | TextReceived | MemberJoined | JoinRequested | PhotoReceived
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,18 +38,27 @@ class PostedMessage(Base):
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ChatAction(StrEnum):
+    """Something done to a person in a chat rather than said (see :meth:`Outbox.act`)."""
+
+    APPROVE_JOIN = "approve_join"
+    DECLINE_JOIN = "decline_join"
+    INVITE = "invite"
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """One message to send after commit.
+    """One message to send (or one chat action to take) after commit.
 
     Attributes:
         platform: The platform to send it on.
-        message: Already rendered and fitted to that platform.
+        message: Already rendered and fitted to that platform (empty for an action).
         chat_id: A chat to post in, or
         direct_to: a person (platform user id) to message privately, or
         edit: a posted message to replace (its platform message id, in ``chat_id``).
         tag: Record where it lands under this tag (with ``language``).
         language: The language it was rendered in (for tagged messages).
+        action: Instead of a message, do this to ``direct_to`` in ``chat_id``.
     """
 
     platform: str
@@ -58,6 +68,7 @@ class Delivery:
     edit: str | None = None
     tag: str | None = None
     language: str = ""
+    action: ChatAction | None = None
 
 
 @dataclass
@@ -126,6 +137,26 @@ class Outbox:
         self.deliveries.append(
             Delivery(posted.platform, message, chat_id=posted.chat_id, edit=posted.message_id)
         )
+
+    def act(self, platform: str, action: ChatAction, chat_id: str, user_id: str) -> bool:
+        """Approves or declines a join request, or invites someone, once the work commits.
+
+        Like messages, these are side effects that must not happen for a unit of work that
+        is rolled back. Skipped (False) on platforms without the capability.
+        """
+        messenger = self.messengers.get(platform)
+        if messenger is None:
+            return False
+        capabilities = messenger.capabilities
+        able = capabilities.invites if action is ChatAction.INVITE else capabilities.join_requests
+        if not able:
+            return False
+        self.deliveries.append(
+            Delivery(
+                platform, OutgoingMessage(""), chat_id=chat_id, direct_to=user_id, action=action
+            )
+        )
+        return True
 
     def clear(self) -> None:
         """Forgets everything (the unit of work was rolled back)."""

@@ -23,6 +23,11 @@ class Capabilities:
         images: Sending images.
         files: Sending documents.
         max_text_length: The longest text one message may hold (adapters split longer ones).
+        photos: People can send the bot pictures (adapters deliver ``PhotoReceived``).
+        join_requests: The platform has join requests that the bot can approve or decline
+            (Telegram's chat join requests, Matrix knocks).
+        invites: The bot can invite a person into a chat (a Matrix invite, a one-time invite
+            link sent privately on Telegram or Discord).
     """
 
     buttons: bool
@@ -34,6 +39,9 @@ class Capabilities:
     images: bool = True
     files: bool = True
     max_text_length: int = 4096
+    photos: bool = False
+    join_requests: bool = False
+    invites: bool = False
 
 
 class Messenger(Protocol):
@@ -63,4 +71,16 @@ class Messenger(Protocol):
 
     async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
         """Tells the platform the press was handled (stops a spinner), with a short note."""
+        ...
+
+    async def approve_join_request(self, chat_id: str, user_id: str) -> None:
+        """Lets a person who asked to join a chat in (``Capabilities.join_requests``)."""
+        ...
+
+    async def decline_join_request(self, chat_id: str, user_id: str) -> None:
+        """Turns down a person's request to join a chat (``Capabilities.join_requests``)."""
+        ...
+
+    async def invite(self, chat_id: str, user_id: str) -> None:
+        """Invites a person into a chat, as the platform does it (``Capabilities.invites``)."""
         ...

@@ -21,6 +21,7 @@ from core.messaging.inbound import (
     Inbound,
     JoinRequested,
     MemberJoined,
+    PhotoReceived,
     TextReceived,
 )
 
@@ -30,6 +31,7 @@ CommandHandler = Callable[[Context, CommandReceived], Awaitable[None]]
 ActionHandler = Callable[[Context, Action], Awaitable[None]]
 TextHandler = Callable[[Context, TextReceived], Awaitable[bool]]
 EventHandler = Callable[[Context, MemberJoined | JoinRequested], Awaitable[None]]
+PhotoHandler = Callable[[Context, PhotoReceived], Awaitable[bool]]
 
 
 class Where(StrEnum):
@@ -66,6 +68,7 @@ class Router:
         self._commands: dict[str, CommandSpec] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._text: list[TextHandler] = []
+        self._photos: list[PhotoHandler] = []
         self._events: dict[type, list[EventHandler]] = {MemberJoined: [], JoinRequested: []}
 
     def command(self, spec: CommandSpec) -> None:
@@ -85,6 +88,10 @@ class Router:
     def text(self, handler: TextHandler) -> None:
         """Registers a handler offered free text; it returns True when it took it."""
         self._text.append(handler)
+
+    def photo(self, handler: PhotoHandler) -> None:
+        """Registers a handler offered pictures; it returns True when it took one."""
+        self._photos.append(handler)
 
     def event(self, kind: type[MemberJoined] | type[JoinRequested], handler: EventHandler) -> None:
         """Registers a handler of joins or join requests."""
@@ -131,6 +138,12 @@ class Router:
                 return
             for text_handler in self._text:
                 if await text_handler(ctx, inbound):
+                    return
+            if ctx.in_private:
+                ctx.reply(_("I answer to commands. Send /help to see what you can do here."))
+        elif isinstance(inbound, PhotoReceived):
+            for photo_handler in self._photos:
+                if await photo_handler(ctx, inbound):
                     return
             if ctx.in_private:
                 ctx.reply(_("I answer to commands. Send /help to see what you can do here."))

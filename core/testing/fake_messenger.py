@@ -9,7 +9,16 @@ from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.port import Capabilities
 
-FULL = Capabilities(buttons=True, edit=True, select=True, modal=True, ephemeral=True)
+FULL = Capabilities(
+    buttons=True,
+    edit=True,
+    select=True,
+    modal=True,
+    ephemeral=True,
+    photos=True,
+    join_requests=True,
+    invites=True,
+)
 TEXT_ONLY = Capabilities(buttons=False, edit=False)
 
 
@@ -55,6 +64,8 @@ class FakeMessenger:
         self._ids = itertools.count(1)
         self.posted: list[Posted] = []
         self.acknowledged: list[tuple[ButtonPressed, str | None]] = []
+        # Chat actions taken: ("approve_join" | "decline_join" | "invite", chat id, user id).
+        self.actions: list[tuple[str, str, str]] = []
         self.fail_sends = fail_sends
 
     @property
@@ -93,6 +104,23 @@ class FakeMessenger:
     async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
         """Records the acknowledgement."""
         self.acknowledged.append((press, text))
+
+    async def approve_join_request(self, chat_id: str, user_id: str) -> None:
+        """Records an approved join request."""
+        self._act("approve_join", chat_id, user_id)
+
+    async def decline_join_request(self, chat_id: str, user_id: str) -> None:
+        """Records a declined join request."""
+        self._act("decline_join", chat_id, user_id)
+
+    async def invite(self, chat_id: str, user_id: str) -> None:
+        """Records an invitation into a chat."""
+        self._act("invite", chat_id, user_id)
+
+    def _act(self, action: str, chat_id: str, user_id: str) -> None:
+        if self.fail_sends:
+            raise ConnectionError("the fake platform is down")
+        self.actions.append((action, chat_id, user_id))
 
     def in_chat(self, chat_id: str) -> list[Posted]:
         """Everything posted in one chat, oldest first."""

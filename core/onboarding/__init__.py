@@ -1,0 +1,1 @@
+"""Onboarding: a newcomer's way in, in a private conversation, up to their chapter's welcome."""

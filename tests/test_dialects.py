@@ -1,0 +1,158 @@
+"""Our trimmed dialects (core.db.dialects) behave as SQLAlchemy's own, with fewer calls."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiosqlite
+import pytest
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.db.database import Database
+from core.db.migrate import upgrade
+from core.messaging.models import HandledUpdate
+
+pytestmark = pytest.mark.asyncio
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _row(key: str) -> dict[str, object]:
+    return {"platform": "t", "update_key": key, "handled_at": NOW}
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    await upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _keys(db: Database) -> list[str]:
+    async with db.sessions() as session:
+        rows = await session.scalars(select(HandledUpdate.update_key).order_by("update_key"))
+        return list(rows.all())
+
+
+@pytest.fixture
+def worker_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call made on an aiosqlite connection's worker thread."""
+    calls: list[str] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: object, *args: object) -> object:
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return await real(self, fn, *args)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+async def test_savepoints_undo_only_their_own_writes(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("a")])
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await session.execute(insert(HandledUpdate), [_row("b")])
+                async with session.begin_nested():
+                    pass  # a savepoint nobody used
+                raise RuntimeError("undo b")
+        async with session.begin_nested():
+            await session.execute(insert(HandledUpdate), [_row("c")])
+            async with session.begin_nested():
+                await session.execute(insert(HandledUpdate), [_row("d")])
+    assert await _keys(db) == ["a", "c", "d"]
+
+
+async def test_a_failed_statement_in_a_savepoint_spares_the_transaction(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("a")])
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(insert(HandledUpdate), [_row("a")])
+        await session.execute(insert(HandledUpdate), [_row("b")])
+    assert await _keys(db) == ["a", "b"]
+
+
+async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await session.execute(insert(HandledUpdate), [_row("a")])
+            raise RuntimeError("stop")
+    async with db.transaction() as session:  # the connection came back clean
+        await session.execute(insert(HandledUpdate), [_row("b")])
+    assert await _keys(db) == ["b"]
+
+
+async def test_sqlite_costs_one_worker_call_per_statement(
+    sqlite_db: Database, worker_calls: list[str]
+) -> None:
+    async with sqlite_db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("a")])  # with BEGIN IMMEDIATE
+        await session.scalar(select(func.count()).select_from(HandledUpdate))
+    assert len(worker_calls) == 3  # two statements, the commit
+
+    worker_calls.clear()
+    async with sqlite_db.transaction() as session:
+        await session.connection()
+        async with session.begin_nested():
+            pass
+    assert worker_calls == []  # no statement: no BEGIN, no SAVEPOINT, no COMMIT
+
+
+async def test_sqlite_takes_the_write_lock_at_the_first_statement(
+    sqlite_db: Database, tmp_path
+) -> None:
+    other = sqlite3.connect(tmp_path / "d.db", timeout=0, isolation_level=None)
+    try:
+        async with sqlite_db.transaction() as session:
+            await session.connection()
+            other.execute("BEGIN IMMEDIATE")  # not taken yet: nothing was sent
+            other.execute("ROLLBACK")
+            await session.scalar(select(func.count()).select_from(HandledUpdate))  # a read
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_sqlite_streams_batches_and_counts(sqlite_db: Database) -> None:
+    async with sqlite_db.engine.begin() as conn:
+        await conn.execute(insert(HandledUpdate), [_row(f"k{i}") for i in range(50)])
+        changed = await conn.execute(
+            update(HandledUpdate).where(HandledUpdate.update_key < "k2").values(platform="u")
+        )
+        assert changed.rowcount == 12  # k0, k1, k10…k19
+    async with sqlite_db.engine.begin() as conn:  # a streamed read opens the transaction
+        result = await conn.stream(select(HandledUpdate.update_key))
+        assert len([row async for row in result]) == 50
+
+
+async def test_sqlite_rolls_back_a_connection_given_back_mid_transaction(
+    sqlite_db: Database,
+) -> None:
+    conn = await sqlite_db.engine.connect()
+    await conn.begin()
+    await conn.execute(insert(HandledUpdate), [_row("lost")])
+    await conn.close()  # no commit: the pool's reset rolls back (and frees the write lock)
+    async with sqlite_db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("kept")])
+    assert await _keys(sqlite_db) == ["kept"]
