@@ -25,6 +25,7 @@ from core.greeting.handlers import Greeting
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
 from core.i18n.translator import Translator
+from core.members import audit
 from core.members.data_rights import DataRights
 from core.members.language import LanguageChoice
 from core.members.linking import AccountLinking
@@ -203,8 +204,19 @@ class CoreApp:
                 return None
             member, _account = await resolve_account(session, platform, sender, now)
             member.chapter_id = branch.id
+            member.joined_at = member.joined_at or now
             for role in roles:
-                await grant_role(session, member.id, role, branch.id, now)
+                if await grant_role(session, member.id, role, branch.id, now):
+                    await audit.record(
+                        session,
+                        action=audit.RoleAction.GRANT,
+                        actor_id=None,  # an administrator's bootstrap, not a member's act
+                        subject_id=member.id,
+                        role=role,
+                        branch_id=branch.id,
+                        language=None,
+                        now=now,
+                    )
             return member.id
 
     async def handle(self, inbound: Inbound) -> None:

@@ -80,6 +80,16 @@ async def test_savepoints_undo_only_their_own_writes(db: Database) -> None:
     assert await _keys(db) == ["a", "c", "d"]
 
 
+async def test_a_savepoint_undone_just_before_the_commit_stays_undone(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("a")])
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await session.execute(insert(HandledUpdate), [_row("b")])
+                raise RuntimeError("undo b, then commit at once")
+    assert await _keys(db) == ["a"]
+
+
 async def test_a_failed_statement_in_a_savepoint_spares_the_transaction(db: Database) -> None:
     async with db.transaction() as session:
         await session.execute(insert(HandledUpdate), [_row("a")])

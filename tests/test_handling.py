@@ -12,8 +12,10 @@ from sqlalchemy import func, select, text
 from core.db.database import Database
 from core.errors import UserError
 from core.federation.models import Chat
+from core.federation.service import ancestor_ids, branch_by_slug
 from core.i18n import _
-from core.members.models import Member, PlatformAccount
+from core.members.models import Member, PlatformAccount, Role
+from core.members.service import grant_role, has_role
 from core.messaging.arrival import LAST_SEEN_PRECISION
 from core.messaging.inbound import ButtonPressed, ChatKind, ChatRef, CommandReceived, Sender
 from core.messaging.models import HandledUpdate
@@ -195,3 +197,35 @@ async def test_connections_in_use_are_not_pinged(postgres_url: str) -> None:
         for _ in range(5):
             await gina.says("/help")
         assert pings == 0
+
+
+async def test_roles_cover_the_branch_and_everything_below_it(scenario: Scenario) -> None:
+    async with scenario.app.db.transaction() as session:
+        branches = {}
+        for slug in ("international", "uk", "london", "london-hackney", "scotland"):
+            branch = await branch_by_slug(session, slug)
+            assert branch is not None
+            branches[slug] = branch.id
+        assert await ancestor_ids(session, branches["london-hackney"]) == [
+            branches[s] for s in ("london-hackney", "london", "uk", "international")
+        ]
+        member = Member(display_name="Org", created_at=scenario.clock.now())
+        session.add(member)
+        await session.flush()
+        await grant_role(session, member.id, Role.ORGANISER, branches["london"], member.created_at)
+        held = {
+            slug: await has_role(session, member.id, Role.ORGANISER, branch_id)
+            for slug, branch_id in branches.items()
+        }
+        assert held == {
+            "international": False,
+            "uk": False,
+            "london": True,
+            "london-hackney": True,
+            "scotland": False,
+        }
+        assert await has_role(session, member.id, Role.ORGANISER, None)  # somewhere
+        assert not await has_role(session, member.id, Role.TRANSLATOR, None)
+        await grant_role(session, member.id, Role.ADMIN, branches["uk"], member.created_at)
+        assert await has_role(session, member.id, Role.TRANSLATOR, branches["scotland"])
+        assert not await has_role(session, member.id, Role.TRANSLATOR, branches["international"])

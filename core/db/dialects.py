@@ -13,20 +13,24 @@ four calls per statement (create a cursor, execute, fetch, close), and separate 
 ``BEGIN``, ``SAVEPOINT`` and the pool's reset ``ROLLBACK``. :class:`SQLiteDialect`:
 
 - runs create-execute-fetch-close as one function on the worker thread (:class:`OneHopCursor`);
-- defers ``BEGIN IMMEDIATE`` and ``SAVEPOINT`` to the next statement's call. SQLite takes
-  the write lock at ``BEGIN IMMEDIATE``, so the lock is taken at the same point in the
-  sequence of statements as before; a transaction or savepoint with no statement in it costs
-  nothing (its ``COMMIT``/``RELEASE`` is a no-op, as it is in SQLite anyway);
+- defers ``BEGIN IMMEDIATE``, ``SAVEPOINT``, ``RELEASE`` and ``ROLLBACK TO`` to the next
+  statement's call (or the COMMIT's). SQLite takes the write lock at ``BEGIN IMMEDIATE``,
+  so the lock is taken at the same point in the sequence of statements as before, and
+  the database does the same work in the same order. A transaction or savepoint with no
+  statement in it costs nothing, and a ``RELEASE`` right before COMMIT is not sent (the
+  COMMIT releases every savepoint);
 - skips ``COMMIT``/``ROLLBACK`` on a connection that sqlite3 says is in no transaction
   (mostly the pool's reset of a connection given back after a commit).
 
-Same connection, same thread, the same statements in the same order, the same errors
-(SQLAlchemy wraps them as usual). The deferred statements do not show in SQLAlchemy's
-statement log and events (``echo``, ``before_cursor_execute``).
+Same connection, same thread, the same work in the same order, the same errors, wrapped by
+SQLAlchemy as usual (one of a deferred statement surfaces at the statement it travelled
+with). The deferred statements do not show in SQLAlchemy's statement log and events
+(``echo``, ``before_cursor_execute``).
 
-**Both.** SQLAlchemy compiles its ``SAVEPOINT``/``RELEASE``/``ROLLBACK TO`` clauses anew on
-every use (they are not cacheable), and every handler that writes runs in a savepoint.
-Here they are sent as plain SQL, with the same names, events and error handling.
+**PostgreSQL.** SQLAlchemy compiles its ``SAVEPOINT``/``RELEASE``/``ROLLBACK TO`` clauses
+anew on every use (they are not cacheable), and every handler that writes runs in a
+savepoint. :class:`PostgresDialect` sends them as plain SQL, with the same names, events
+and error handling. (On SQLite they never reach SQLAlchemy's compiler at all.)
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ _Outcome = tuple[_Description, list[Any], int, int | None]
 # Where a pooled connection's deferred statements wait (in its ``info``, which lives as
 # long as the DBAPI connection and is cleared when the pool replaces it).
 _PENDING = "iopsbot_pending_sql"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT"
 
 
 def _run(
@@ -85,17 +90,23 @@ def _run_many(
         cursor.close()
 
 
+def _commit(connection: sqlite3.Connection, pending: list[str]) -> None:
+    for statement in pending:
+        connection.execute(statement)
+    connection.commit()
+
+
 def _take_pending(info: dict[Any, Any]) -> list[str]:
     pending: list[str] | None = info.pop(_PENDING, None)
     return pending or []
 
 
-def _forget_pending(dbapi_connection: Any) -> None:
+def _take_pending_of(dbapi_connection: Any) -> list[str]:
     try:
         info = dbapi_connection.info
     except NotImplementedError:  # SQLAlchemy's ad-hoc wrapper on first connect: no info
-        return
-    info.pop(_PENDING, None)
+        return []
+    return _take_pending(info)
 
 
 def _defer(info: dict[Any, Any], statement: str) -> None:
@@ -216,14 +227,27 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
         _defer(dbapi_connection.info, "BEGIN IMMEDIATE")
 
     def do_commit(self, dbapi_connection: Any) -> None:
-        """Commits, unless no statement ever began the transaction."""
-        _forget_pending(dbapi_connection)
-        if _in_transaction(dbapi_connection):
+        """Commits, unless no statement ever began the transaction.
+
+        A deferred ``RELEASE`` needs no sending: COMMIT releases every savepoint. A deferred
+        ``ROLLBACK TO`` does: it goes first, in the same call.
+        """
+        pending = _take_pending_of(dbapi_connection)
+        if not _in_transaction(dbapi_connection):
+            return  # nothing ran: what waits is a BEGIN and savepoints never taken
+        if not any(statement.startswith(_ROLLBACK_TO) for statement in pending):
             dbapi_connection.commit()
+            return
+        adapted = dbapi_connection.dbapi_connection
+        driver = adapted.driver_connection
+        try:
+            await_only(driver._execute(_commit, driver._conn, pending))
+        except Exception as error:
+            adapted._handle_exception(error)
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         """Rolls back, unless there is nothing to roll back (also the pool's reset)."""
-        _forget_pending(dbapi_connection)
+        _take_pending_of(dbapi_connection)  # undone by the rollback, whatever they were
         if _in_transaction(dbapi_connection):
             dbapi_connection.rollback()
 
@@ -232,12 +256,12 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
         _defer(connection.info, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
 
     def do_release_savepoint(self, connection: Connection, name: str) -> None:
-        """Releases a savepoint (nothing to do when no statement ran inside it)."""
+        """Defers ``RELEASE`` to the next statement (or drops it at COMMIT)."""
         self._end_savepoint(connection, name, "RELEASE SAVEPOINT")
 
     def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
-        """Rolls back to a savepoint (nothing to do when no statement ran inside it)."""
-        self._end_savepoint(connection, name, "ROLLBACK TO SAVEPOINT")
+        """Defers ``ROLLBACK TO`` to the next statement (or to COMMIT, just before it)."""
+        self._end_savepoint(connection, name, _ROLLBACK_TO)
 
     def _end_savepoint(self, connection: Connection, name: str, verb: str) -> None:
         quoted = self.identifier_preparer.quote(name)
@@ -247,7 +271,9 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
             return
         if not _in_transaction(connection.connection):
             return  # the deferred BEGIN itself failed: there is no savepoint to end
-        connection.exec_driver_sql(f"{verb} {quoted}")
+        # Whatever the connection does next (a statement, a COMMIT) sees the savepoint
+        # ended first: the order of the database's work is unchanged.
+        _defer(connection.info, f"{verb} {quoted}")
 
 
 class PostgresDialect(PGDialect_asyncpg):

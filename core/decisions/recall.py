@@ -28,6 +28,7 @@ from core.errors import InvalidButton, UserError
 from core.federation.models import Branch
 from core.federation.service import branch_by_slug
 from core.i18n.message import _, ngettext
+from core.members import audit
 from core.members.models import Member, Role, RoleGrant
 from core.messaging.actions import Action
 from core.messaging.context import ButtonSpec, Context, render_message
@@ -258,13 +259,24 @@ class Recall:
         passed = isinstance(outcome, MajorityOutcome) and outcome.passed and result.met
         if not passed:
             return
-        await session.execute(
+        removed = await session.execute(
             delete(RoleGrant).where(
                 RoleGrant.member_id == decision.recall_member_id,
                 RoleGrant.branch_id == decision.branch_id,
                 RoleGrant.role == Role.ORGANISER.value,
             )
         )
+        if removed.rowcount:  # type: ignore[attr-defined]
+            await audit.record(
+                session,
+                action=audit.RoleAction.REVOKE,
+                actor_id=None,  # the vote did it
+                subject_id=decision.recall_member_id,
+                role=Role.ORGANISER,
+                branch_id=decision.branch_id,
+                language=None,
+                now=decision.closed_at or decision.closes_at,
+            )
         delegate = await session.get(Member, decision.recall_member_id)
         branch = await session.get(Branch, decision.branch_id)
         assert branch is not None

@@ -54,17 +54,21 @@ async def branch_by_slug(session: AsyncSession, slug: str) -> Branch | None:
     return await session.scalar(select(Branch).where(Branch.slug == slug, Branch.active))
 
 
-def _ancestors_query() -> Select[int]:
-    # Walks up the tree in the database: one round trip, whatever the depth. The depth
-    # bound ends the walk should a bad row ever make a cycle.
+def ancestors_query() -> Select[int]:
+    """The ids of the branch bound to the parameter ``branch`` and of every branch above it.
+
+    One statement, whatever the depth (a recursive WITH), with a ``depth`` to order by. For
+    use as a subquery too (``RoleGrant.branch_id.in_(ancestors_query())``).
+    """
     start = select(Branch.id, Branch.parent_id, literal(0).label("depth"))
     up = start.where(Branch.id == bindparam("branch")).cte("up", recursive=True)
     parent = select(Branch.id, Branch.parent_id, (up.c.depth + 1).label("depth"))
+    # The depth bound ends the walk should a bad row ever make a cycle.
     up = up.union_all(parent.join(up, Branch.id == up.c.parent_id).where(up.c.depth < 64))
     return select(up.c.id).order_by(up.c.depth)
 
 
-_ANCESTORS = _ancestors_query()  # built once: statements are immutable
+_ANCESTORS = ancestors_query()  # built once: statements are immutable
 
 
 async def ancestor_ids(session: AsyncSession, branch_id: int) -> list[int]:

@@ -41,16 +41,20 @@ async def record(
     session: AsyncSession,
     *,
     action: RoleAction,
-    actor_id: int,
+    actor_id: int | None,
     subject_id: int,
     role: Role,
     branch_id: int,
     language: str | None,
     now: datetime,
 ) -> None:
-    """Writes one entry of the audit log (in the same transaction as the change)."""
+    """Writes one entry of the audit log (in the same transaction as the change).
+
+    ``actor_id`` None marks a change the bot made itself (see ``RoleChange.automatic``).
+    """
     session.add(
         RoleChange(
+            automatic=actor_id is None,
             branch_id=branch_id,
             actor_id=actor_id,
             subject_id=subject_id,

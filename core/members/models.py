@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -155,6 +155,9 @@ class RoleChange(Base):
     # "grant" or "revoke".
     action: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Made by the bot itself (auto-approval, a recall vote, an administrator's bootstrap),
+    # not by a person: then ``actor_id`` is empty by design, not because someone was erased.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Erasure(Base):

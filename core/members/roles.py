@@ -19,7 +19,7 @@ from core.decisions.service import subtree_ids
 from core.errors import UserError
 from core.federation.models import Branch
 from core.federation.service import branch_by_slug
-from core.i18n.message import Msg, _, ngettext
+from core.i18n.message import Msg, _, ngettext, pgettext
 from core.i18n.translator import Translator
 from core.members.audit import RoleAction, recent, record, role_label
 from core.members.models import Member, Role, RoleChange, RoleGrant
@@ -374,6 +374,8 @@ class Roles:
     ) -> Msg:
         former = ctx.render(_("Former member"))
         actor = people.get(entry.actor_id or 0, former)
+        if entry.automatic:
+            actor = ctx.render(pgettext("actor", "the bot"))
         subject = people.get(entry.subject_id or 0, former)
         when = ctx.translator.format_datetime(entry.at, zone, "short")
         role = role_label(entry.role, entry.language)

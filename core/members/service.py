@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.federation.service import ancestor_ids
+from core.federation.service import ancestors_query
 from core.i18n.languages import normalise_language
 from core.members.models import Member, PlatformAccount, Role, RoleGrant
 from core.messaging.inbound import Sender
@@ -107,12 +107,27 @@ async def has_role(
         role: The role needed.
         branch_id: The branch it is needed in; None for "in any branch".
     """
-    query = select(RoleGrant.id).where(
-        RoleGrant.member_id == member_id, RoleGrant.role.in_({role.value, Role.ADMIN.value})
+    roles = [role.value, Role.ADMIN.value]
+    if branch_id is None:
+        found = await session.scalar(_HOLDS_ANYWHERE, {"member": member_id, "roles": roles})
+    else:
+        found = await session.scalar(
+            _HOLDS_HERE, {"member": member_id, "roles": roles, "branch": branch_id}
+        )
+    return found is not None
+
+
+# Built once (statements are immutable): /help asks this for every command that needs a role.
+_HOLDS_ANYWHERE = (
+    select(RoleGrant.id)
+    .where(
+        RoleGrant.member_id == bindparam("member"),
+        RoleGrant.role.in_(bindparam("roles", expanding=True)),
     )
-    if branch_id is not None:
-        query = query.where(RoleGrant.branch_id.in_(await ancestor_ids(session, branch_id)))
-    return (await session.scalar(query.limit(1))) is not None
+    .limit(1)
+)
+# The branch and its ancestors walked in the same statement.
+_HOLDS_HERE = _HOLDS_ANYWHERE.where(RoleGrant.branch_id.in_(ancestors_query().order_by(None)))
 
 
 async def grant_role(
@@ -122,8 +137,8 @@ async def grant_role(
     branch_id: int,
     now: datetime,
     language: str | None = None,
-) -> None:
-    """Gives a member a role in a branch (no-op when they hold it)."""
+) -> bool:
+    """Gives a member a role in a branch; False (and nothing done) when they hold it."""
     exists = await session.scalar(
         select(RoleGrant.id).where(
             RoleGrant.member_id == member_id,
@@ -143,3 +158,5 @@ async def grant_role(
             )
         )
         await session.flush()
+        return True
+    return False

@@ -17,6 +17,7 @@ from core.errors import UserError
 from core.federation.models import Branch
 from core.federation.service import ORIGIN_RUNTIME, ancestor_ids
 from core.i18n.message import _
+from core.members import audit
 from core.members.models import Member, Role, RoleGrant
 from core.members.service import grant_role, has_role
 from core.onboarding.flow import Answers, Photo, State, Step, normalise
@@ -491,9 +492,19 @@ async def approve(
     member.photo_data = application.photo_data
     member.photo_mime = application.photo_mime
     member.consented_at = application.consented_at
-    await grant_role(session, member.id, Role.MEMBER, chapter.id, now)
-    if created:
-        await grant_role(session, member.id, Role.ORGANISER, chapter.id, now)
+    # Audited like any grant: by the organiser who approved (None: auto-approval).
+    for role in (Role.MEMBER, Role.ORGANISER) if created else (Role.MEMBER,):
+        if await grant_role(session, member.id, role, chapter.id, now):
+            await audit.record(
+                session,
+                action=audit.RoleAction.GRANT,
+                actor_id=decided_by,
+                subject_id=member.id,
+                role=role,
+                branch_id=chapter.id,
+                language=None,
+                now=now,
+            )
     await close(session, application, ApplicationStatus.APPROVED, now, decided_by)
     above = set(await ancestor_ids(session, chapter.id))
     joins = [

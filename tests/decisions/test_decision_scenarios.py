@@ -543,3 +543,10 @@ async def test_recall_petition_opens_a_vote_that_withdraws_the_role(
     async with sc.app.db.sessions() as session:
         branch_id = (await session.get(Decision, 1)).branch_id  # type: ignore[union-attr]
         assert not await has_role(session, dele_id, Role.ORGANISER, branch_id)
+    # The audit log keeps the recall, made by the vote rather than by a person.
+    [roles_reply] = await members[0].says("/roles", chat=tg)
+    assert roles_reply.text == "You can't use /roles here."  # only organisers read the log
+    organiser = sc.person("olga")
+    await sc.enrol(organiser, HACKNEY, Role.ORGANISER)
+    [log] = await organiser.says("/roles", chat=tg)
+    assert "the bot revoked organiser from Dele in London – Hackney" in log.text

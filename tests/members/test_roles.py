@@ -27,9 +27,29 @@ async def grants(sc: Scenario, name: str) -> list[tuple[str, str | None]]:
 
 
 async def audit(sc: Scenario) -> list[tuple[str, str, str | None]]:
+    """The audit entries made by people (the test set-up's own grants are automatic)."""
     async with sc.app.db.sessions() as session:
-        rows = await session.scalars(select(RoleChange).order_by(RoleChange.id))
+        rows = await session.scalars(
+            select(RoleChange).where(RoleChange.automatic.is_(False)).order_by(RoleChange.id)
+        )
         return [(r.action, r.role, r.language) for r in rows.all()]
+
+
+async def test_bootstrap_grants_are_audited_as_made_by_the_bot(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    olga = sc.person("olga")
+    await sc.enrol(olga, "london-hackney", Role.ORGANISER)
+    async with sc.app.db.sessions() as session:
+        [entry] = (await session.scalars(select(RoleChange))).all()
+    assert (entry.action, entry.role, entry.automatic, entry.actor_id) == (
+        "grant",
+        "organiser",
+        True,
+        None,
+    )
+    chat = await sc.group("hackney", "london-hackney")
+    [log] = await olga.says("/roles", chat=chat)
+    assert "the bot granted organiser to Olga in London – Hackney" in log.text
 
 
 def test_parsing_the_role_command() -> None:

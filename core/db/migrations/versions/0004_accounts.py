@@ -95,6 +95,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("action", sa.String(length=8), nullable=False),
         sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("automatic", sa.Boolean(), nullable=False),
         _member_fk("role_changes", "actor_id", "SET NULL"),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_role_changes_branch_id_branches")
