@@ -231,6 +231,7 @@ class Decisions:
             opens_at=opens,
             closes_at=closes,
             seats=request.seats,
+            stv_rules=request.rules,
             threshold=request.threshold or Threshold(defaults.threshold),
             quorum=request.quorum if request.quorum is not None else share(defaults.quorum),
             others_weight=(

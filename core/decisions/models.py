@@ -44,6 +44,8 @@ class Decision(Base):
     language: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(16))
     seats: Mapped[int] = mapped_column(Integer, default=1)
+    # STV rules: "scottish" (SSI 2007/42, the default) or "meek".
+    stv_rules: Mapped[str] = mapped_column(String(16), default="scottish")
     threshold: Mapped[str] = mapped_column(String(16))
     quorum: Mapped[str] = mapped_column(String(32))
     others_weight: Mapped[str] = mapped_column(String(32))

@@ -40,6 +40,12 @@ def method_name(decision: Decision) -> Msg:
         Method.CONSENSUS: _("consensus"),
         Method.TIME: _("finding a time"),
     }
+    if method is Method.STV and decision.stv_rules == "meek":
+        return ngettext(
+            "ranked choice (single transferable vote, Meek's method, {count} seat)",
+            "ranked choice (single transferable vote, Meek's method, {count} seats)",
+            decision.seats,
+        )
     if method is Method.STV:
         return ngettext(
             "ranked choice (single transferable vote, {count} seat)",

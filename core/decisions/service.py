@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.upsert import insert_for
 from core.decisions.ballots import WITHOUT_OPTIONS, BallotRules, Method
+from core.decisions.methods.stv import StvRules
 from core.decisions.methods.types import Outcome, Threshold
 from core.decisions.models import (
     AwaitedReason,
@@ -72,6 +73,7 @@ class NewDecision:
     opens_at: datetime
     closes_at: datetime
     seats: int = 1
+    stv_rules: StvRules = StvRules.SCOTTISH
     threshold: Threshold = Threshold.SIMPLE
     quorum: Fraction = Fraction(0)
     others_weight: Fraction = Fraction(1, 2)
@@ -186,6 +188,7 @@ async def create(session: AsyncSession, spec: NewDecision, now: datetime) -> Dec
         language=spec.language,
         method=spec.method.value,
         seats=spec.seats,
+        stv_rules=spec.stv_rules.value,
         threshold=spec.threshold.value,
         quorum=str(spec.quorum),
         others_weight=str(spec.others_weight),
@@ -464,6 +467,7 @@ def count_rules(decision: Decision, options: Sequence[str]) -> CountRules:
         Threshold(decision.threshold),
         decision.consent,
         decision.seed,
+        StvRules(decision.stv_rules),
     )
 
 

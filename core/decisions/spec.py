@@ -15,6 +15,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from core.decisions.ballots import Method
+from core.decisions.methods.stv import StvRules
 from core.decisions.methods.types import Threshold
 from core.errors import UserError
 from core.i18n.message import _
@@ -29,6 +30,7 @@ _FLAGS_WITH_VALUE = frozenset(
         "quorum",
         "threshold",
         "seats",
+        "rules",
         "min",
         "max",
         "affected",
@@ -53,6 +55,7 @@ class DecideRequest:
     quorum: Fraction | None = None
     threshold: Threshold | None = None
     seats: int = 1
+    rules: StvRules = StvRules.SCOTTISH
     min_choices: int | None = None
     max_choices: int | None = None
     affected: str | None = None
@@ -166,6 +169,11 @@ def _apply(request: DecideRequest, name: str, value: str) -> None:
                     values=", ".join(t.value for t in Threshold),
                 )
             ) from None
+    elif name == "rules":
+        try:
+            request.rules = StvRules(value.lower())
+        except ValueError:
+            raise UserError(_("The STV rules are scottish or meek.")) from None
     elif name == "seats":
         request.seats = _whole(value, 1, 50)
     elif name == "min":

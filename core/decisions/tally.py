@@ -32,6 +32,7 @@ class CountRules:
     threshold: Threshold = Threshold.SIMPLE
     consent: bool = False
     seed: str = ""
+    stv_rules: stv.StvRules = stv.StvRules.SCOTTISH
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def count(rules: CountRules, ballots: Iterable[tuple[Mapping[str, Any], Fraction
     if method is Method.IRV:
         return irv.count(profile, seed=rules.seed)
     if method is Method.STV:
-        return stv.count(profile, rules.seats, seed=rules.seed)
+        return stv.count(profile, rules.seats, rules=rules.stv_rules, seed=rules.seed)
     return schulze.count(profile, seed=rules.seed)
 
 

@@ -550,3 +550,27 @@ async def test_recall_petition_opens_a_vote_that_withdraws_the_role(
     await sc.enrol(organiser, HACKNEY, Role.ORGANISER)
     [log] = await organiser.says("/roles", chat=tg)
     assert "the bot revoked organiser from Dele in London – Hackney" in log.text
+
+
+async def test_stv_by_meeks_method_when_asked(sqlite_scenario: Scenario) -> None:
+    sc = sqlite_scenario
+    tg = await sc.group("hackney-tg", HACKNEY)
+    people = [sc.person(n) for n in ("alice", "bob", "carol", "dan")]
+    await sc.enrol(people[0], HACKNEY, Role.ORGANISER)
+    for person in people[1:]:
+        await sc.enrol(person, HACKNEY)
+    [bad] = await people[0].says('/decide stv "C" "A" "B" "C" --rules gregory', chat=tg)
+    assert bad.text == "The STV rules are scottish or meek."
+    await people[0].says(
+        '/decide stv "Committee" "Ana" "Ben" "Chloé" --seats 2 --rules meek --closes 1d', chat=tg
+    )
+    [post] = decision_posts(sc, tg)
+    assert "single transferable vote, Meek's method, 2 seats" in post.text
+    for person, answer in zip(people, ["1 2", "1 3", "1 2", "3 2"], strict=True):
+        await person.says(f"/vote {answer}")
+    await sc.advance(days=1)
+    async with sc.app.db.sessions() as session:
+        decision = await session.get(Decision, 1)
+        assert decision is not None and decision.outcome is not None
+        assert decision.outcome["result"]["elected"][0] == "Ana"
+        assert len(decision.outcome["result"]["elected"]) == 2

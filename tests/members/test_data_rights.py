@@ -86,7 +86,7 @@ async def test_mydata_sends_everything_as_a_json_file(lite: Scenario) -> None:
     # The set-up's organiser grant (made by the bot) and the translator grant by a person.
     assert [(e["action"], e["role"], e["refers_by"]) for e in records["role_changes"]] == [
         ("grant", "organiser", "subject_id"),
-        ("grant", "translator", "subject_id")
+        ("grant", "translator", "subject_id"),
     ]
     [ballot] = records["ballots"]  # his open ballot; the secret one is not his to export
     assert (ballot["decision_id"], ballot["content"]) == (1, {"answer": "yes"})

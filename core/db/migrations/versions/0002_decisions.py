@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("seats", sa.Integer(), nullable=False),
+        sa.Column("stv_rules", sa.String(length=16), nullable=False),
         sa.Column("threshold", sa.String(length=16), nullable=False),
         sa.Column("quorum", sa.String(length=32), nullable=False),
         sa.Column("others_weight", sa.String(length=32), nullable=False),
