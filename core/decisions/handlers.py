@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -119,9 +120,9 @@ class Decisions:
         for kind, action_handler in {
             "dv": self.press,
             "dp": self.private_start,
-            "dr": self.rank_step,
-            "ds": self.answer_step,
-            "da": self.approval_step,
+            "dr": self.step,
+            "ds": self.step,
+            "da": self.step,
             "dc": self.private_choice,
             "dq": self.review,
             "dk": self.confirm,
@@ -355,10 +356,14 @@ class Decisions:
         *,
         privately: bool,
         weight: Fraction | None = None,
+        toggling: bool = False,
     ) -> None:
         """Validates and casts a ballot, then confirms it to the voter."""
         options = await options_of(ctx.session, decision)
-        ballot = validate(rules_of(decision, len(options)), content)
+        rules = rules_of(decision, len(options))
+        if toggling:
+            rules = replace(rules, min_choices=None)
+        ballot = validate(rules, content)
         result = await cast(
             ctx.session, decision, ctx.member.id, ballot, ctx.now, receipt, weight=weight
         )
@@ -417,10 +422,6 @@ class Decisions:
             index = DIGITS.find(code) if len(code) == 1 else -1
             chosen.symmetric_difference_update({index})
             content = {"approve": sorted(chosen)}
-            # Toggling passes through selections below the minimum: it is checked when
-            # the ballot is counted only as far as the maximum.
-            if decision.max_choices is not None and len(chosen) > decision.max_choices:
-                validate(rules_of(decision, 99), {"approve": list(range(len(chosen)))})
         else:  # time
             options = await options_of(ctx.session, decision)
             existing = await open_ballot_of(ctx.session, decision.id, ctx.member.id)
@@ -431,13 +432,16 @@ class Decisions:
                 raise InvalidButton()
             slots[index] = inverse[code[1]]
             content = {"slots": slots}
-        min_choices = decision.min_choices
-        if method is Method.APPROVAL:
-            decision.min_choices = None  # see above; restored before the flush below
-        try:
-            await self._record(ctx, decision, content, privately=False, weight=weight)
-        finally:
-            decision.min_choices = min_choices
+        # Toggling one approval at a time passes through selections below the minimum:
+        # on the group message only the maximum is enforced.
+        await self._record(
+            ctx,
+            decision,
+            content,
+            privately=False,
+            weight=weight,
+            toggling=method is Method.APPROVAL,
+        )
 
     async def _ask_reason(self, ctx: Context, decision: Decision, receipt: str | None) -> None:
         existing = await ctx.session.get(AwaitedReason, ctx.member.id)
@@ -590,18 +594,8 @@ class Decisions:
         ]
         ctx.reply_privately(header, buttons)
 
-    async def rank_step(self, ctx: Context, action: Action) -> None:
-        """The next preference of a ranked ballot."""
-        decision, code, receipt = await self._step_args(ctx, action)
-        await self._show_step(ctx, decision, code, receipt)
-
-    async def answer_step(self, ctx: Context, action: Action) -> None:
-        """The next answer of a score or time ballot."""
-        decision, code, receipt = await self._step_args(ctx, action)
-        await self._show_step(ctx, decision, code, receipt)
-
-    async def approval_step(self, ctx: Context, action: Action) -> None:
-        """An option toggled on a private approval ballot."""
+    async def step(self, ctx: Context, action: Action) -> None:
+        """The next screen of a private ballot: a preference, a score, a slot, a toggle."""
         decision, code, receipt = await self._step_args(ctx, action)
         await self._show_step(ctx, decision, code, receipt)
 

@@ -411,21 +411,20 @@ class Onboarding:
 
     async def back(self, ctx: Context, action: Action) -> None:
         """Back: the previous step of the path, with its answer shown."""
-        found = await self._draft(ctx, action, 2)
-        if found is None:
-            return
-        application, state, branches = found
-        new = flow.back(state)
-        store(application, new, ctx.now)
-        self._show(ctx, application, new, branches)
+        await self._move(ctx, action, flow.back)
 
     async def skip(self, ctx: Context, action: Action) -> None:
         """Skip an optional step."""
+        await self._move(ctx, action, flow.skip)
+
+    async def _move(
+        self, ctx: Context, action: Action, move: Callable[[flow.State], flow.State]
+    ) -> None:
         found = await self._draft(ctx, action, 2)
         if found is None:
             return
         application, state, branches = found
-        new = flow.skip(state)
+        new = move(state)
         store(application, new, ctx.now)
         self._show(ctx, application, new, branches)
 
