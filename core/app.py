@@ -329,6 +329,11 @@ class CoreApp:
             try:
                 if delivery.action is not None:
                     await self._act(messenger, delivery)
+                elif delivery.event is not None and delivery.chat_id is not None:
+                    native_id = await messenger.mirror_event(
+                        delivery.chat_id, delivery.event, delivery.edit
+                    )
+                    landed.append((delivery, SentMessage(delivery.chat_id, native_id)))
                 elif delivery.edit is not None and delivery.chat_id is not None:
                     await messenger.edit(
                         SentMessage(delivery.chat_id, delivery.edit), delivery.message
@@ -424,6 +429,20 @@ class CoreApp:
                 )
             ]
         )
+
+    async def load_state(self, key: str) -> str | None:
+        """A small durable value an adapter keeps (a polling offset, a sync token).
+
+        Adapters hold no SQL of their own; this is their one piece of storage. Keys are at
+        most 64 characters; prefix them with the platform (``telegram:offset``).
+        """
+        async with self.db.sessions() as session:
+            return await get_state(session, key)
+
+    async def save_state(self, key: str, value: str) -> None:
+        """Stores a small durable value for an adapter (see :meth:`load_state`)."""
+        async with self.db.transaction() as session:
+            await set_state(session, key, value)
 
     async def close(self) -> None:
         """Releases the database."""

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from bots.console.translate import PLATFORM, dm_chat_id
 from core.messaging.inbound import ButtonPressed
-from core.messaging.outbound import Button, OutgoingMessage, SentMessage
+from core.messaging.outbound import Button, NativeEvent, OutgoingMessage, SentMessage
 from core.messaging.port import Capabilities
 
 
@@ -86,6 +86,10 @@ class ConsoleMessenger:
     async def invite(self, chat_id: str, user_id: str) -> None:
         """Prints that the bot invited ``user_id`` into the chat."""
         self._line(chat_id, f"invites {user_id} (:chat {chat_id} to enter)")
+
+    async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
+        """Never called: a terminal has no native events (``native_events`` is False)."""
+        raise NotImplementedError("the console has no native events")
 
     def _line(self, chat_id: str, what: str) -> None:
         self._out.write(f"[{chat_id}] bot {what}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class OutgoingMessage:
         image: An image to show with the message.
         file: A document to attach.
         rtl: The text is in a right-to-left language.
+        asks_for_text: The message asks the reader for a free-text answer (a bio, a block
+            reason, a description); this is the short label of that field. Platforms with
+            forms (``Capabilities.modal``) may offer one; the answer always reaches the
+            core as :class:`~core.messaging.inbound.TextReceived`, as a typed reply does.
     """
 
     text: str
@@ -40,6 +45,7 @@ class OutgoingMessage:
     image: Attachment | None = None
     file: Attachment | None = None
     rtl: bool = False
+    asks_for_text: str | None = None
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order, as numbered choices show them."""
@@ -52,3 +58,29 @@ class SentMessage:
 
     chat_id: str
     message_id: str
+
+
+@dataclass(frozen=True)
+class NativeEvent:
+    """A gathering as a platform's own events show it (Discord scheduled events).
+
+    The core stays the source of truth; a platform with ``Capabilities.native_events``
+    mirrors what it is told, creating, updating or cancelling its copy.
+
+    Attributes:
+        key: A stable key of what is mirrored (a gathering occurrence).
+        title: Already in the chat's language.
+        description: Already in the chat's language.
+        start: Aware datetime (UTC).
+        end: Aware datetime (UTC).
+        location: The place, or the online link.
+        cancelled: The gathering was called off: cancel the native event.
+    """
+
+    key: str
+    title: str
+    description: str
+    start: datetime
+    end: datetime
+    location: str
+    cancelled: bool = False

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db.base import Base
 from core.db.types import UTCDateTime
 from core.messaging.choices import as_numbered, person_key, remember
-from core.messaging.outbound import OutgoingMessage
+from core.messaging.outbound import NativeEvent, OutgoingMessage
 from core.messaging.port import Messenger
 
 
@@ -59,6 +59,9 @@ class Delivery:
         tag: Record where it lands under this tag (with ``language``).
         language: The language it was rendered in (for tagged messages).
         action: Instead of a message, do this to ``direct_to`` in ``chat_id``.
+        event: Instead of a message, mirror this gathering as the platform's native event
+            for ``chat_id`` (updating the native event ``edit`` when given); recorded under
+            ``tag`` like a posted message.
     """
 
     platform: str
@@ -69,6 +72,7 @@ class Delivery:
     tag: str | None = None
     language: str = ""
     action: ChatAction | None = None
+    event: NativeEvent | None = None
 
 
 @dataclass
@@ -154,6 +158,45 @@ class Outbox:
         self.deliveries.append(
             Delivery(
                 platform, OutgoingMessage(""), chat_id=chat_id, direct_to=user_id, action=action
+            )
+        )
+        return True
+
+    def mirror(
+        self,
+        platform: str,
+        chat_id: str,
+        event: NativeEvent,
+        *,
+        existing: str | None,
+        tag: str,
+        language: str = "",
+    ) -> bool:
+        """Creates or updates a platform's native event for a gathering, after commit.
+
+        Args:
+            platform: Where.
+            chat_id: The linked chat whose place (a Discord guild) gets the event.
+            event: What to show.
+            existing: The native event's id from an earlier mirror (see ``tag``), if any.
+            tag: Records the native event's id, like a posted message's.
+            language: The language ``event`` is rendered in.
+
+        Returns:
+            False (nothing queued) on platforms without native events.
+        """
+        messenger = self.messengers.get(platform)
+        if messenger is None or not messenger.capabilities.native_events:
+            return False
+        self.deliveries.append(
+            Delivery(
+                platform,
+                OutgoingMessage(""),
+                chat_id=chat_id,
+                edit=existing,
+                tag=None if existing else tag,
+                language=language,
+                event=event,
             )
         )
         return True

@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.messaging.inbound import ButtonPressed
-from core.messaging.outbound import OutgoingMessage, SentMessage
+from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
+
+
+class DirectMessagesClosed(Exception):
+    """The platform refuses to let the bot message this person privately.
+
+    Raised by :meth:`Messenger.send_direct` when the person has closed their DMs (Discord),
+    has never started the bot or blocked it (Telegram), or cannot be invited to a direct
+    room (Matrix). The core then tells them where they asked, so nobody waits for a DM
+    that never comes.
+    """
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class Capabilities:
             (Telegram's chat join requests, Matrix knocks).
         invites: The bot can invite a person into a chat (a Matrix invite, a one-time invite
             link sent privately on Telegram or Discord).
+        native_events: The platform has its own scheduled events that gatherings are
+            mirrored to (:meth:`Messenger.mirror_event`).
     """
 
     buttons: bool
@@ -42,6 +54,7 @@ class Capabilities:
     photos: bool = False
     join_requests: bool = False
     invites: bool = False
+    native_events: bool = False
 
 
 class Messenger(Protocol):
@@ -83,4 +96,15 @@ class Messenger(Protocol):
 
     async def invite(self, chat_id: str, user_id: str) -> None:
         """Invites a person into a chat, as the platform does it (``Capabilities.invites``)."""
+        ...
+
+    async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
+        """Creates (``existing`` None) or updates the native event for ``chat_id``'s place.
+
+        Only called when ``Capabilities.native_events``. A cancelled ``event`` cancels it.
+
+        Returns:
+            The platform's id of the native event, which the core keeps and passes back
+            as ``existing`` next time.
+        """
         ...

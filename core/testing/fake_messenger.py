@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from core.messaging.inbound import ButtonPressed
-from core.messaging.outbound import OutgoingMessage, SentMessage
+from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
 from core.messaging.port import Capabilities
 
 FULL = Capabilities(
@@ -18,6 +18,7 @@ FULL = Capabilities(
     photos=True,
     join_requests=True,
     invites=True,
+    native_events=True,
 )
 TEXT_ONLY = Capabilities(buttons=False, edit=False)
 
@@ -67,6 +68,8 @@ class FakeMessenger:
         # Chat actions taken: ("approve_join" | "decline_join" | "invite", chat id, user id).
         self.actions: list[tuple[str, str, str]] = []
         self.fail_sends = fail_sends
+        # Native events as they stand, by their id (see ``mirror_event``).
+        self.events: dict[str, NativeEvent] = {}
 
     @property
     def platform(self) -> str:
@@ -116,6 +119,16 @@ class FakeMessenger:
     async def invite(self, chat_id: str, user_id: str) -> None:
         """Records an invitation into a chat."""
         self._act("invite", chat_id, user_id)
+
+    async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
+        """Records a native event (created, updated or cancelled) as it now stands."""
+        if self.fail_sends:
+            raise ConnectionError("the fake platform is down")
+        if existing is not None and existing not in self.events:
+            raise KeyError(f"no native event {existing}")
+        native_id = existing or f"event:{next(self._ids)}"
+        self.events[native_id] = event
+        return native_id
 
     def _act(self, action: str, chat_id: str, user_id: str) -> None:
         if self.fail_sends:
