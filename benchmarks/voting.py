@@ -77,8 +77,14 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def casting(url: str, label: str, voters: int = 3000, concurrency: int = 32) -> None:
-    """Votes by button press, sequentially then concurrently; prints rate and latency."""
+async def casting(url: str, label: str, voters: int = 6000, rate: int = 1000) -> None:
+    """Votes by button press three ways; prints rate and latency.
+
+    - one at a time: the latency of a lone vote;
+    - paced: presses arriving at ``rate`` per second, as a crowd voting at once would, each
+      latency measured from its arrival — the target's case (≥ 1,000/s, p99 ≤ 20 ms);
+    - burst: as fast as 64 presses in flight allow, the ceiling.
+    """
     async with Scenario.open(url, messengers=[FakeMessenger("fake")]) as sc:
         chat = await sc.group("hackney", HACKNEY)
         organiser = sc.person("organiser")
@@ -87,19 +93,33 @@ async def casting(url: str, label: str, voters: int = 3000, concurrency: int = 3
         await organiser.says('/decide majority "Benchmark?" --closes 1d', chat=chat)
         post = sc.messenger().in_chat(chat)[-1]
         yes = post.message.buttons[0][0].action
-        half = voters // 2
+        alone, paced = users[: voters // 10], users[voters // 10 : voters // 10 * 6]
+        burst = users[voters // 10 * 6 :]
 
         latencies: list[float] = []
         started = time.perf_counter()
-        for i, user in enumerate(users[:half]):
+        for i, user in enumerate(alone):
             t0 = time.perf_counter()
             await sc.app.handle(_press(user, yes, f"s{i}"))
             latencies.append(time.perf_counter() - t0)
-        elapsed = time.perf_counter() - started
-        _report(label, "sequential", half, elapsed, latencies)
+        _report(label, "one at a time", len(alone), time.perf_counter() - started, latencies)
 
         latencies = []
-        gate = asyncio.Semaphore(concurrency)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def arriving(i: int, user: str) -> None:
+            # Open loop: each press arrives on schedule, whether or not others are done.
+            arrival = start + i / rate
+            await asyncio.sleep(max(0.0, arrival - loop.time()))
+            await sc.app.handle(_press(user, yes, f"p{i}"))
+            latencies.append(loop.time() - arrival)
+
+        await asyncio.gather(*(arriving(i, u) for i, u in enumerate(paced)))
+        _report(label, f"at {rate:,}/s", len(paced), loop.time() - start, latencies, target=True)
+
+        latencies = []
+        gate = asyncio.Semaphore(64)
 
         async def one(i: int, user: str) -> None:
             async with gate:
@@ -108,22 +128,32 @@ async def casting(url: str, label: str, voters: int = 3000, concurrency: int = 3
                 latencies.append(time.perf_counter() - t0)
 
         started = time.perf_counter()
-        await asyncio.gather(*(one(i, u) for i, u in enumerate(users[half:])))
-        elapsed = time.perf_counter() - started
-        _report(label, f"{concurrency} concurrent", voters - half, elapsed, latencies)
+        await asyncio.gather(*(one(i, u) for i, u in enumerate(burst)))
+        _report(label, "64 in flight", len(burst), time.perf_counter() - started, latencies)
         async with sc.app.db.sessions() as session:
             counted = len((await session.scalars(select(Ballot.id))).all())
         assert counted == voters, f"{counted} ballots for {voters} voters"
 
 
-def _report(label: str, mode: str, count: int, elapsed: float, latencies: list[float]) -> None:
+def _report(
+    label: str,
+    mode: str,
+    count: int,
+    elapsed: float,
+    latencies: list[float],
+    target: bool = False,
+) -> None:
     rate = count / elapsed
     p50 = statistics.median(latencies) * 1000
     p99 = _percentile(latencies, 0.99) * 1000
-    ok = "meets" if rate >= 1000 and p99 <= 20 else "MISSES"
+    verdict = ""
+    if target:
+        # The arrival schedule itself spans count/rate seconds: 2 % slack for the last one.
+        ok = "meets" if rate >= 980 and p99 <= 20 else "MISSES"
+        verdict = f"  ({ok} the target ≥ 1000/s, p99 ≤ 20 ms)"
     print(
         f"  {label:10} votes, {mode:14}: {rate:7.0f} ballots/s  p50 {p50:5.1f} ms  "
-        f"p99 {p99:5.1f} ms  ({ok} the target ≥ 1000/s, p99 ≤ 20 ms)"
+        f"p99 {p99:5.1f} ms{verdict}"
     )
 
 

@@ -35,6 +35,7 @@ from core.members.roles import Roles
 from core.members.service import grant_role, language_of, resolve_account
 from core.messaging.actions import ActionSigner
 from core.messaging.arrival import AlreadyHandled, arrive
+from core.messaging.batching import PressBatcher
 from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.outbound import OutgoingMessage, SentMessage
@@ -104,6 +105,15 @@ class CoreApp:
             db, clock, worker_id, deliver=self.deliver, messengers=self._messengers
         )
         self._register_capabilities()
+        self._presses = PressBatcher(
+            db,
+            self.router.batch_handlers,
+            signer,
+            clock.now,
+            self.translator_for,
+            self._acknowledge_press,
+            self._handle_one,
+        )
 
     def _register_capabilities(self) -> None:
         # Each capability adds its commands, actions and job kinds; /help reads them back.
@@ -223,8 +233,20 @@ class CoreApp:
         """Handles one inbound event, exactly once per ``update_id``.
 
         Never raises: bad input is answered in the sender's language, and an unexpected
-        failure is logged with its context and answered with an apology.
+        failure is logged with its context and answered with an apology. Button presses of
+        the kinds a capability lets be batched (votes) may be handled together with others
+        that arrive at the same time, in one transaction (:mod:`core.messaging.batching`);
+        this returns once the press is handled and acknowledged either way.
         """
+        if isinstance(inbound, ButtonPressed) and inbound.platform in self._messengers:
+            action = self._presses.accepts(inbound)
+            if action is not None:
+                await self._presses.submit(inbound, action)
+                return
+        await self._handle_one(inbound)
+
+    async def _handle_one(self, inbound: Inbound) -> None:
+        """Handles one event in its own transaction (see :meth:`handle`)."""
         messenger = self._messengers.get(inbound.platform)
         if messenger is None:
             log.error(
@@ -386,6 +408,11 @@ class CoreApp:
             await messenger.decline_join_request(chat_id, user_id)
         elif delivery.action is ChatAction.INVITE:
             await messenger.invite(chat_id, user_id)
+
+    async def _acknowledge_press(self, press: ButtonPressed, text: str | None) -> None:
+        messenger = self._messengers.get(press.platform)
+        if messenger is not None:
+            await self._acknowledge(messenger, press, text)
 
     async def _acknowledge(
         self, messenger: Messenger, press: ButtonPressed, text: str | None

@@ -36,6 +36,7 @@ from core.decisions.ballots import (
     private_ballot,
     validate,
 )
+from core.decisions.batch import cast_presses
 from core.decisions.methods.types import Outcome, Threshold
 from core.decisions.models import AwaitedReason, Decision, DecisionStatus, Voter
 from core.decisions.render import (
@@ -46,6 +47,7 @@ from core.decisions.render import (
     decode_content,
     receipt_text,
     stance_label,
+    vote_acknowledgement,
 )
 from core.decisions.service import (
     NewDecision,
@@ -104,6 +106,9 @@ class Decisions:
         self.services = services
         # Follow-ups run in the closing transaction (a recall acts on its outcome).
         self.after_close: list[AfterClose] = []
+        # The refresh interval this process last booked for each decision (see
+        # _book_refresh_once).
+        self._refresh_booked: dict[int, int] = {}
 
     def register(self) -> None:
         """Adds the commands, actions, text handlers and jobs."""
@@ -129,6 +134,8 @@ class Decisions:
             "dx": self.change_secret,
         }.items():
             self.router.action(kind, action_handler)
+        # A crowd voting at once: plain vote presses are also decided many per transaction.
+        self.router.batch("dv", lambda work: cast_presses(work, self._book_refresh_once))
         self.router.text(self.block_reason)
         self.router.text(self.vote_text)
         self.scheduler.register("decision.open", JobKind(self.job_open))
@@ -380,11 +387,7 @@ class Decisions:
             if not ctx.in_private:
                 ctx.acknowledge(_("Your vote is recorded."))
         else:
-            ctx.acknowledge(
-                _("Your vote is changed: {ballot}", ballot=summary)
-                if result.changed
-                else _("Your vote is recorded: {ballot}", ballot=summary)
-            )
+            ctx.acknowledge(vote_acknowledgement(summary, result.changed))
 
     async def _schedule_refresh(
         self, session: AsyncSession, decision: Decision, now: datetime
@@ -399,6 +402,22 @@ class Decisions:
             {"decision": decision.id},
             f"drefresh:{decision.id}:{bucket}",
         )
+
+    async def _book_refresh_once(
+        self, session: AsyncSession, decision: Decision, now: datetime
+    ) -> None:
+        """Books the refresh unless this process already booked it for this interval.
+
+        For batched votes: a crowd's batches would otherwise try to book the same refresh
+        a hundred times a second, each an INSERT that the dedup key turns away. The memo
+        only spares the statement; the dedup key stays the authority across processes. A
+        batch that rolls back goes the ordinary way, whose presses book unconditionally.
+        """
+        bucket = int(now.timestamp()) // REFRESH_EVERY
+        if self._refresh_booked.get(decision.id) == bucket:
+            return
+        await self._schedule_refresh(session, decision, now)
+        self._refresh_booked[decision.id] = bucket
 
     async def press(self, ctx: Context, action: Action) -> None:
         """A vote button on the group message (or a reminder)."""

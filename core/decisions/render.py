@@ -338,3 +338,10 @@ def receipt_text(decision: Decision, receipt: str, summary: str, changed: bool) 
 def availability_codes() -> tuple[str, ...]:
     """The time-slot answers in button order."""
     return AVAILABILITY
+
+
+def vote_acknowledgement(summary: str, changed: bool) -> Msg:
+    """The private note confirming a vote pressed on the group message."""
+    if changed:
+        return _("Your vote is changed: {ballot}", ballot=summary)
+    return _("Your vote is recorded: {ballot}", ballot=summary)

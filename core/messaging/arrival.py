@@ -118,7 +118,7 @@ async def arrive(
         chat, branch = await resolve_chat(session, platform, ref, now)
         return Arrival(member, account, chat, branch)
     account, member, chat, branch = row
-    _keep_current(account, sender, now)
+    keep_current(account, sender, now)
     if chat is None:  # a known person in a new chat
         chat, branch = await resolve_chat(session, platform, ref, now)
     elif ref.title and chat.title != ref.title[:_MAX_TITLE]:
@@ -126,13 +126,42 @@ async def arrive(
     return Arrival(member, account, chat, branch)
 
 
-def _keep_current(account: PlatformAccount, sender: Sender, now: datetime) -> None:
-    # Assign only on change: an assignment makes the row dirty and costs a flush.
-    if now - account.last_seen_at >= LAST_SEEN_PRECISION:
-        account.last_seen_at = now
+def account_changes(
+    display_name: str,
+    language_hint: str | None,
+    last_seen_at: datetime,
+    sender: Sender,
+    now: datetime,
+) -> dict[str, object]:
+    """What an event changes in its sender's account (usually nothing).
+
+    Args:
+        display_name: The account's stored name.
+        language_hint: The account's stored language hint.
+        last_seen_at: When the account was last seen, as stored.
+        sender: The sender as this event describes them.
+        now: The event's time.
+
+    Returns:
+        The account columns to write, with their new values.
+    """
+    changes: dict[str, object] = {}
+    if now - last_seen_at >= LAST_SEEN_PRECISION:
+        changes["last_seen_at"] = now
     if sender.display_name.strip():
         name = clean_name(sender.display_name, sender.external_id)
-        if account.display_name != name:
-            account.display_name = name
-    if sender.language_hint and account.language_hint != sender.language_hint[:_MAX_HINT]:
-        account.language_hint = sender.language_hint[:_MAX_HINT]
+        if display_name != name:
+            changes["display_name"] = name
+    if sender.language_hint and language_hint != sender.language_hint[:_MAX_HINT]:
+        changes["language_hint"] = sender.language_hint[:_MAX_HINT]
+    return changes
+
+
+def keep_current(account: PlatformAccount, sender: Sender, now: datetime) -> None:
+    """Updates an account's last-seen time, name and language hint where they changed."""
+    # Assign only on change: an assignment makes the row dirty and costs a flush.
+    changes = account_changes(
+        account.display_name, account.language_hint, account.last_seen_at, sender, now
+    )
+    for column, value in changes.items():
+        setattr(account, column, value)

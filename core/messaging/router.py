@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 from core.errors import InvalidButton, NotAllowed, UnknownCommand, UserError
 from core.i18n.message import Msg, _
 from core.members.models import Role
 from core.members.service import has_role
 from core.messaging.actions import Action, ActionError
+from core.messaging.batching import BatchHandler
 from core.messaging.choices import offered, person_key
 from core.messaging.commands import is_valid_command_name
 from core.messaging.context import Context
@@ -67,6 +69,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, CommandSpec] = {}
         self._actions: dict[str, ActionHandler] = {}
+        self._batches: dict[str, BatchHandler] = {}
         self._text: list[TextHandler] = []
         self._photos: list[PhotoHandler] = []
         self._events: dict[type, list[EventHandler]] = {MemberJoined: [], JoinRequested: []}
@@ -84,6 +87,24 @@ class Router:
         if kind in self._actions:
             raise ValueError(f"action {kind!r} is registered twice")
         self._actions[kind] = handler
+
+    def batch(self, kind: str, handler: BatchHandler) -> None:
+        """Lets presses of action ``kind`` also be decided many at a time.
+
+        ``kind`` keeps its ordinary handler (registered with :meth:`action`): the batch
+        handler takes only the presses it can fully decide (see
+        :mod:`core.messaging.batching`) and leaves the rest to it.
+        """
+        if kind not in self._actions:
+            raise ValueError(f"register the ordinary handler of {kind!r} first")
+        if kind in self._batches:
+            raise ValueError(f"a batch handler for {kind!r} is already registered")
+        self._batches[kind] = handler
+
+    @property
+    def batch_handlers(self) -> Mapping[str, BatchHandler]:
+        """The batch handlers by action kind (read-only)."""
+        return MappingProxyType(self._batches)
 
     def text(self, handler: TextHandler) -> None:
         """Registers a handler offered free text; it returns True when it took it."""
