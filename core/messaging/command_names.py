@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from core.i18n.message import Msg, pgettext
+from core.i18n.message import Msg, _, pgettext
 
 CONTEXT = "command name: one lowercase word, no spaces"
 
@@ -43,3 +43,9 @@ COMMAND_NAMES: Mapping[str, Msg] = MappingProxyType(
 def localized_name(command: str) -> Msg | None:
     """The translatable name of ``command``; None when it has none (it stays English)."""
     return COMMAND_NAMES.get(command)
+
+
+ARGUMENTS_NAME = pgettext(CONTEXT, "details")
+"""The name of the one text option a slash command takes (what follows the command)."""
+
+ARGUMENTS_DESCRIPTION = _("What you would type after the command, if anything")
