@@ -62,6 +62,7 @@ class IopsBot(discord.Client):
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
         self.pending = PendingInteractions()
+        self.synced: set[int] = set()
         self.messenger = DiscordMessenger(self, settings, app.branch_of_chat, self.pending)
         app.attach(self.messenger)
 
@@ -80,19 +81,21 @@ class IopsBot(discord.Client):
         for command in slash_commands(specs, catalogs, self.run_command):
             self.tree.add_command(command)
 
-    async def on_ready(self) -> None:
-        """Syncs the slash commands to every configured (or joined) server."""
-        for guild in self.guilds:
-            await self.sync_guild(guild)
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server is there (on start, or after an outage): its commands are synced."""
+        await self.sync_guild(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A server added the bot: its commands, at once."""
         await self.sync_guild(guild)
 
     async def sync_guild(self, guild: discord.abc.Snowflake) -> None:
-        """Syncs the commands to one server (per server: they appear at once)."""
+        """Syncs the commands to one server, once per process (per server: at once)."""
         if self.settings.guild_ids and guild.id not in self.settings.guild_ids:
             return
+        if guild.id in self.synced:
+            return
+        self.synced.add(guild.id)
         self.tree.copy_global_to(guild=guild)
         try:
             await self.tree.sync(guild=guild)
