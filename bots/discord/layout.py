@@ -4,8 +4,8 @@ Discord allows 5 rows of at most 5 buttons, labels of 80 characters and ``custom
 100. The core's buttons carry signed actions of at most 64 characters, so a button's
 ``custom_id`` is the action with a two-character prefix. A list of choices shown one per
 row (a ballot's remaining candidates, a country's chapters) becomes a select menu in a
-private chat, and whenever the buttons would not fit; the rows after it (Done, Back,
-Cancel) stay buttons. A message that asks for free text gets a button opening a form.
+private chat when it is long or rows of controls follow it (Done, Back, Cancel: those
+stay buttons), and whenever the buttons would not fit. A message that asks for free text gets a button opening a form.
 """
 
 from __future__ import annotations
@@ -115,7 +115,10 @@ def fit(message: OutgoingMessage, *, private: bool) -> tuple[Row, ...]:
         j = i
         while j < len(rows) and len(rows[j]) == 1:
             j += 1
-        if j - i >= SELECT_RUN and private:
+        # A list followed by controls (Done, Back…), or a longer one, is a choice list;
+        # three rows alone are actions (Approve, Ask, Decline) and stay buttons.
+        run = j - i
+        if private and run >= SELECT_RUN and (j < len(rows) or run > SELECT_RUN):
             out += _selects([row[0] for row in rows[i:j]], ids)
             i = j
         elif j > i:

@@ -28,6 +28,7 @@ from bots.discord.layout import (
 FORM_MARK = "✏️ "
 MAX_FORM_TITLE = 45
 MAX_ANSWER = 4000
+ANSWER_ID = "answer"
 
 
 class InteractionSink(Protocol):
@@ -163,6 +164,7 @@ class AnswerForm(discord.ui.Modal):
             label=clip(label, MAX_FORM_TITLE),
             style=discord.TextStyle.paragraph,
             max_length=MAX_ANSWER,
+            custom_id=ANSWER_ID,
         )
         self.add_item(self.answer)
 

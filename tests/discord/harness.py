@@ -58,14 +58,20 @@ class World:
         self.bot = IopsBot(self.app, self.settings)
         await self.env.restart_bot(self.bot)
 
-    def person(self, name: str) -> simcord.MemberActor:
-        """A member of the server (not yet of the organisation)."""
-        return self.guild.add_member(self.env.create_user(name, global_name=name.title()))
+    async def newcomer(self, name: str) -> simcord.MemberActor:
+        """Someone who joins the server (the bot sees the join)."""
+        actor = self.guild.add_member(self.env.create_user(name, global_name=name.title()))
+        await self.env.settle()
+        return actor
 
-    async def enrol(self, actor: simcord.MemberActor, *roles: Role) -> None:
-        """Makes a server member a member of London – Hackney."""
-        sender = Sender(str(actor.id), actor.name.title())
+    async def member(self, name: str, *roles: Role) -> simcord.MemberActor:
+        """A member of London – Hackney (holding ``roles`` there) who is in the server."""
+        user = self.env.create_user(name, global_name=name.title())
+        sender = Sender(str(user.id), name.title())
         assert await self.app.enrol("discord", sender, "london-hackney", roles) is not None
+        actor = self.guild.add_member(user)
+        await self.env.settle()
+        return actor
 
     def problems(self) -> list[Any]:
         """Every request the bot made that Discord's description does not allow."""

@@ -44,10 +44,8 @@ async def choose(actor: Any, message: discord.Message, label: str) -> Any:
 
 async def test_decide_vote_by_button_and_private_ballot_then_outcome(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
-        alice, bob, carol = w.person("alice"), w.person("bob"), w.person("carol")
-        await w.enrol(alice, Role.ORGANISER)
-        await w.enrol(bob)
-        await w.enrol(carol)
+        alice = await w.member("alice", Role.ORGANISER)
+        bob, carol = await w.member("bob"), await w.member("carol")
 
         # A slash command is acknowledged at once, privately ("thinking…"), and the
         # decision is posted in the channel with its buttons.
@@ -66,14 +64,19 @@ async def test_decide_vote_by_button_and_private_ballot_then_outcome(tmp_path: P
 
         # A ranked secret ballot: the button opens a private ballot with a select menu.
         await alice.slash(
-            w.hackney, "decide", details='irv "Who coordinates?" "Ana" "Ben" "Chloé" --secret'
+            w.hackney, "decide", details='irv "Who coordinates?" "Ana" "Ben" "Chloé" "Dev" --secret'
         )
         irv = w.hackney.last_message
         assert irv is not None and "Who coordinates?" in irv.content
         await carol.click(irv, label="🗳 Vote privately")
         ballot = carol.user.dm_channel.last_message
         assert ballot is not None and selects(ballot), labels(ballot)
-        assert {"Ana", "Ben", "Chloé"} <= set(labels(ballot))
+        assert [o.label for m in selects(ballot) for o in m.options] == [
+            "Ana",
+            "Ben",
+            "Chloé",
+            "Dev",
+        ]
         me = carol.user  # in the DM, carol acts as a user (not as a server member)
         await choose(me, ballot, "Ben")
         step = carol.user.dm_channel.last_message
@@ -85,22 +88,22 @@ async def test_decide_vote_by_button_and_private_ballot_then_outcome(tmp_path: P
         assert "Ben" in review.content and "Chloé" in review.content
         await me.click(review, label="Confirm")
         receipt = carol.user.dm_channel.last_message
-        print("RECEIPT", receipt.content); print("OUT", [m.content for m in w.hackney.history()][-1])
+        assert receipt.content.startswith("Your vote in decision #2 is recorded:\n1. Ben\n2. Chloé")
 
         # The deadline passes: the outcome is posted in the channel.
         w.clock.advance(days=4)
         await w.app.scheduler.run_due()
         await w.env.settle()
         texts = [m.content for m in w.hackney.history()]
-        assert any("Ben" in t and ("elected" in t.lower() or "wins" in t.lower()) for t in texts), texts
+        assert any("Ben" in t and ("elected" in t.lower() or "wins" in t.lower()) for t in texts), (
+            texts
+        )
         assert w.problems() == [], "\n".join(map(str, w.problems()))
 
 
 async def test_buttons_on_old_messages_work_after_a_restart(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
-        alice, dave = w.person("alice"), w.person("dave")
-        await w.enrol(alice, Role.ORGANISER)
-        await w.enrol(dave)
+        alice, dave = await w.member("alice", Role.ORGANISER), await w.member("dave")
         await alice.slash(w.hackney, "decide", details='majority "Paint the door red?"')
         post = w.hackney.last_message
         assert post is not None
