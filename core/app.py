@@ -265,7 +265,10 @@ class CoreApp:
         fallback = DirectFallback.for_sender(inbound, ctx.account.display_name, ctx.translator)
         await self.deliver(ctx.outbox.deliveries, fallback)
         if isinstance(inbound, ButtonPressed):
-            await self._acknowledge(messenger, inbound, ctx.acknowledgement)
+            # "I have sent you…" would be untrue when the DM met closed doors: they were
+            # told so instead.
+            note = None if fallback is not None and fallback.noted else ctx.acknowledgement
+            await self._acknowledge(messenger, inbound, note)
 
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
         now = self.clock.now()

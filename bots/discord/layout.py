@@ -5,7 +5,8 @@ Discord allows 5 rows of at most 5 buttons, labels of 80 characters and ``custom
 ``custom_id`` is the action with a two-character prefix. A list of choices shown one per
 row (a ballot's remaining candidates, a country's chapters) becomes a select menu in a
 private chat when it is long or rows of controls follow it (Done, Back, Cancel: those
-stay buttons), and whenever the buttons would not fit. A message that asks for free text gets a button opening a form.
+stay buttons), and whenever the buttons would not fit. A message that asks for free
+text gets a button opening a form.
 """
 
 from __future__ import annotations
