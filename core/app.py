@@ -20,7 +20,13 @@ from core.decisions.handlers import Decisions
 from core.decisions.recall import Recall
 from core.errors import UserError
 from core.federation.chat_linking import ChatLinking
-from core.federation.service import branch_by_slug, link_chat, resolve_chat, sync_branches
+from core.federation.service import (
+    branch_by_slug,
+    chat_branch_slug,
+    link_chat,
+    resolve_chat,
+    sync_branches,
+)
 from core.greeting.handlers import Greeting
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
@@ -36,11 +42,12 @@ from core.members.service import grant_role, language_of, resolve_account
 from core.messaging.actions import ActionSigner
 from core.messaging.arrival import AlreadyHandled, arrive
 from core.messaging.batching import PressBatcher
+from core.messaging.closed_dms import DirectFallback
 from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.outbox import ChatAction, Delivery, Outbox, PostedMessage
-from core.messaging.port import Messenger
+from core.messaging.port import DirectMessagesClosed, Messenger
 from core.messaging.router import Router
 from core.onboarding.handlers import Onboarding
 from core.scheduling import maintenance
@@ -196,6 +203,15 @@ class CoreApp:
             await link_chat(session, stored, branch)
             return True
 
+    async def branch_of_chat(self, platform: str, chat_id: str) -> str | None:
+        """The slug of the branch a platform chat is linked to, if any.
+
+        For adapters whose platform ties something to branches by configuration (Discord
+        grants a branch's server role when the core invites a member into its chat).
+        """
+        async with self.db.sessions() as session:
+            return await chat_branch_slug(session, platform, chat_id)
+
     async def enrol(
         self, platform: str, sender: Sender, chapter_slug: str, roles: tuple[Role, ...] = ()
     ) -> int | None:
@@ -268,9 +284,13 @@ class CoreApp:
             log.exception("handling failed", extra=log_context)
             await self._apologise(inbound, messenger)
             return
-        await self.deliver(ctx.outbox.deliveries)
+        fallback = DirectFallback.for_sender(inbound, ctx.account.display_name, ctx.translator)
+        await self.deliver(ctx.outbox.deliveries, fallback)
         if isinstance(inbound, ButtonPressed):
-            await self._acknowledge(messenger, inbound, ctx.acknowledgement)
+            # "I have sent you…" would be untrue when the DM met closed doors: they were
+            # told so instead.
+            note = None if fallback is not None and fallback.noted else ctx.acknowledgement
+            await self._acknowledge(messenger, inbound, note)
 
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
         now = self.clock.now()
@@ -336,11 +356,18 @@ class CoreApp:
             self.config.default_language,
         )
 
-    async def deliver(self, deliveries: list[Delivery]) -> None:
+    async def deliver(
+        self, deliveries: list[Delivery], fallback: DirectFallback | None = None
+    ) -> None:
         """Sends committed messages; records where tagged ones landed.
 
         A platform refusing one message must not lose the others: each failure is logged
         and the rest are still sent.
+
+        Args:
+            deliveries: What to send.
+            fallback: How to reach the person who caused them in the group chat where they
+                acted, when a private message to them meets closed DMs.
         """
         landed: list[tuple[Delivery, SentMessage]] = []
         for delivery in deliveries:
@@ -361,11 +388,17 @@ class CoreApp:
                         SentMessage(delivery.chat_id, delivery.edit), delivery.message
                     )
                 elif delivery.direct_to is not None:
-                    landed.append(
-                        (
-                            delivery,
-                            await messenger.send_direct(delivery.direct_to, delivery.message),
-                        )
+                    try:
+                        sent = await messenger.send_direct(delivery.direct_to, delivery.message)
+                    except DirectMessagesClosed:
+                        if fallback is None or not fallback.covers(delivery):
+                            raise
+                        await self._instead_of_direct(messenger, delivery, fallback)
+                        continue
+                    landed.append((delivery, sent))
+                elif delivery.ephemeral_to is not None and delivery.chat_id is not None:
+                    await messenger.send_ephemeral(
+                        delivery.chat_id, delivery.ephemeral_to, delivery.message
                     )
                 elif delivery.chat_id is not None:
                     landed.append(
@@ -395,6 +428,31 @@ class CoreApp:
                     )
         except Exception:  # the messages went out; only later edits of them are lost
             log.exception("could not record posted messages")
+
+    @staticmethod
+    async def _instead_of_direct(
+        messenger: Messenger, delivery: Delivery, fallback: DirectFallback
+    ) -> None:
+        """A private message met closed DMs: shown to them alone where they acted, or a note.
+
+        Never the private content in public: without ephemeral messages (or when the
+        platform cannot show one now) only the note naming them is posted, once.
+        """
+        log.info("direct messages closed", extra={"platform": delivery.platform})
+        if messenger.capabilities.ephemeral:
+            try:
+                if not fallback.noted:
+                    await messenger.send_ephemeral(
+                        fallback.chat_id, fallback.user_id, fallback.private_note
+                    )
+                    fallback.noted = True
+                await messenger.send_ephemeral(fallback.chat_id, fallback.user_id, delivery.message)
+                return
+            except LookupError:
+                pass  # no way to show it to them alone right now: the note will do
+        if not fallback.noted:
+            fallback.noted = True
+            await messenger.send(fallback.chat_id, fallback.public_note)
 
     @staticmethod
     async def _act(messenger: Messenger, delivery: Delivery) -> None:

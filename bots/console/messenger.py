@@ -68,6 +68,12 @@ class ConsoleMessenger:
         """Prints a private message to ``user_id``."""
         return await self.send(dm_chat_id(user_id), message)
 
+    async def send_ephemeral(
+        self, chat_id: str, user_id: str, message: OutgoingMessage
+    ) -> SentMessage:
+        """Never called: a terminal has no ephemeral messages (``ephemeral`` is False)."""
+        raise LookupError("the console has no ephemeral messages")
+
     async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
         """Reprints the message, marked as edited."""
         self._print(sent.chat_id, message, edited=True)

@@ -60,9 +60,38 @@ class TelegramSettings(_Strict):
 
 
 class DiscordSettings(_Strict):
-    """``[discord]``."""
+    """``[discord]``.
+
+    Attributes:
+        token_env: The environment variable holding the bot token.
+        prefix: Typed commands in server channels start with it (``!decide …``), for
+            where slash commands are unavailable.
+        guild_ids: The servers whose slash commands are synced on start; empty: every
+            server the bot is in.
+        member_role: The server role (id or name) every approved member gets.
+        roles: ``[discord.roles]``: branch slug -> the server role (id or name) its
+            members get when approved into a chat linked to that branch.
+        join_channels: ``[discord.join_channels]``: server id -> the channel where
+            newcomers who join that server are greeted (default: its system channel).
+        dms_per_minute: How many new private conversations the bot opens per minute
+            at most (Discord quarantines bots that open many quickly).
+    """
 
     token_env: str = "DISCORD_BOT_TOKEN"
+    prefix: str = Field("!", min_length=1, max_length=3)
+    guild_ids: tuple[int, ...] = ()
+    member_role: str = ""
+    roles: dict[str, str] = Field(default_factory=dict)
+    join_channels: dict[int, int] = Field(default_factory=dict)
+    dms_per_minute: int = Field(20, ge=1, le=600)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, value: dict[str, str]) -> dict[str, str]:
+        for slug, role in value.items():
+            if not role.strip():
+                raise ValueError(f"the role of {slug} is empty: give a role id or name")
+        return value
 
 
 class MatrixSettings(_Strict):
@@ -183,6 +212,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(
             path,
             [("bot.default_language", "must be one of the organisation's languages")],
+        )
+    unknown = [slug for slug in file.discord.roles if organisation.branch(slug) is None]
+    if unknown:
+        raise ConfigError(
+            path, [(f"discord.roles.{slug}", "no branch has this slug") for slug in unknown]
         )
     secrets = {
         name: env[var]

@@ -478,7 +478,8 @@ class Decisions:
                 "You are blocking decision #{id}. A block needs a reason: reply to me here "
                 "with why you block (or /vote {id} with another answer).",
                 id=decision.id,
-            )
+            ),
+            asks_for_text=_("Your reason"),
         )
         if not ctx.in_private:
             ctx.acknowledge(_("Tell me your reason in our private chat."))

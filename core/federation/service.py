@@ -113,3 +113,16 @@ async def link_chat(session: AsyncSession, chat: Chat, branch: Branch) -> None:
     """Links a chat to a branch: the chat becomes a view of that branch on its platform."""
     chat.branch_id = branch.id
     await session.flush()
+
+
+async def chat_branch_slug(session: AsyncSession, platform: str, external_id: str) -> str | None:
+    """The slug of the active branch a platform chat is linked to, if any."""
+    return await session.scalar(
+        select(Branch.slug)
+        .join(Chat, Chat.branch_id == Branch.id)
+        .where(
+            Chat.platform == platform,
+            Chat.external_id == external_id[:255],
+            Branch.active.is_(True),
+        )
+    )

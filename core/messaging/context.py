@@ -35,14 +35,24 @@ def render_message(
     translator: Translator,
     text: Msg | str,
     buttons: Sequence[Sequence[ButtonSpec]] = (),
+    asks_for_text: Msg | str | None = None,
 ) -> OutgoingMessage:
-    """Text and buttons rendered for one reader, each button's action signed."""
+    """Text and buttons rendered for one reader, each button's action signed.
+
+    ``asks_for_text`` labels the free-text answer the message asks for (platforms with
+    forms offer one; see :attr:`OutgoingMessage.asks_for_text`).
+    """
     rows = tuple(
         tuple(Button(translator.render(b.label), signer.encode(b.action)) for b in row)
         for row in buttons
         if row
     )
-    return OutgoingMessage(text=translator.render(text), buttons=rows, rtl=translator.rtl)
+    return OutgoingMessage(
+        text=translator.render(text),
+        buttons=rows,
+        rtl=translator.rtl,
+        asks_for_text=None if asks_for_text is None else translator.render(asks_for_text),
+    )
 
 
 @dataclass(frozen=True)
@@ -105,34 +115,48 @@ class Context:
         text: Msg | str,
         buttons: Sequence[Sequence[ButtonSpec]] = (),
         translator: Translator | None = None,
+        asks_for_text: Msg | str | None = None,
     ) -> OutgoingMessage:
         """Renders text and buttons for one reader (the sender by default)."""
-        return render_message(self.services.signer, translator or self.translator, text, buttons)
+        return render_message(
+            self.services.signer, translator or self.translator, text, buttons, asks_for_text
+        )
 
     def instruction(self, translator: Translator | None = None) -> str:
         """The line asking to answer numbered choices, in a reader's language."""
         return (translator or self.translator).render(_("Reply with the number of your choice."))
 
-    def reply(self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()) -> None:
+    def reply(
+        self,
+        text: Msg | str,
+        buttons: Sequence[Sequence[ButtonSpec]] = (),
+        asks_for_text: Msg | str | None = None,
+    ) -> None:
         """Answers in the chat the event came from, in the sender's language."""
         self.outbox.post(
             self.inbound.platform,
             self.chat.external_id,
-            self.message(text, buttons),
+            self.message(text, buttons, asks_for_text=asks_for_text),
             instruction=self.instruction(),
         )
 
     def reply_privately(
-        self, text: Msg | str, buttons: Sequence[Sequence[ButtonSpec]] = ()
+        self,
+        text: Msg | str,
+        buttons: Sequence[Sequence[ButtonSpec]] = (),
+        asks_for_text: Msg | str | None = None,
     ) -> None:
-        """Answers the sender in their private conversation with the bot."""
+        """Answers the sender in their private conversation with the bot.
+
+        ``asks_for_text`` labels a free-text answer the message asks for.
+        """
         if self.in_private:
-            self.reply(text, buttons)
+            self.reply(text, buttons, asks_for_text)
             return
         self.outbox.direct(
             self.inbound.platform,
             self.account.external_id,
-            self.message(text, buttons),
+            self.message(text, buttons, asks_for_text=asks_for_text),
             instruction=self.instruction(),
         )
 

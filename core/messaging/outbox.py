@@ -62,6 +62,9 @@ class Delivery:
         event: Instead of a message, mirror this gathering as the platform's native event
             for ``chat_id`` (updating the native event ``edit`` when given); recorded under
             ``tag`` like a posted message.
+        ephemeral_to: Show the message in the group ``chat_id`` to this person only
+            (``Capabilities.ephemeral``): how a private message reaches someone whose
+            direct messages are closed.
     """
 
     platform: str
@@ -73,6 +76,7 @@ class Delivery:
     language: str = ""
     action: ChatAction | None = None
     event: NativeEvent | None = None
+    ephemeral_to: str | None = None
 
 
 @dataclass

@@ -78,6 +78,20 @@ class Messenger(Protocol):
         """Sends ``message`` to a person privately, opening the conversation if needed."""
         ...
 
+    async def send_ephemeral(
+        self, chat_id: str, user_id: str, message: OutgoingMessage
+    ) -> SentMessage:
+        """Shows ``message`` in a group chat to ``user_id`` alone (``Capabilities.ephemeral``).
+
+        Only called on platforms with ephemeral messages, while the core handles something
+        that person just did in that chat (a platform may only allow it in answer to that).
+
+        Raises:
+            LookupError: The platform cannot show it to them there now; the core then
+                falls back to a note that names no private content.
+        """
+        ...
+
     async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
         """Replaces a sent message's text and buttons."""
         ...

@@ -294,7 +294,8 @@ class Onboarding:
         text, rows = render_step(self._facts(ctx, application, branches), state)
         if leads:
             text = "\n\n".join([*(ctx.render(lead) for lead in leads), text])
-        ctx.reply_privately(text, rows)
+        typed = _("Your answer") if state.step in TEXT_STEPS else None
+        ctx.reply_privately(text, rows, asks_for_text=typed)
 
     async def _show_waiting(self, ctx: Context, application: Application) -> None:
         branches = await tree(ctx.session)
@@ -732,6 +733,7 @@ class Onboarding:
                 name=application.display_name or "—",
             ),
             never_mind_button(application.id),
+            asks_for_text=_("Your question"),
         )
 
     async def decline_pressed(self, ctx: Context, action: Action) -> None:
@@ -747,6 +749,7 @@ class Onboarding:
                 name=application.display_name or "—",
             ),
             never_mind_button(application.id),
+            asks_for_text=_("Your reason"),
         )
 
     async def never_mind(self, ctx: Context, action: Action) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
-from core.messaging.port import Capabilities
+from core.messaging.port import Capabilities, DirectMessagesClosed
 
 FULL = Capabilities(
     buttons=True,
@@ -36,6 +36,8 @@ class Posted:
     message_id: str
     message: OutgoingMessage
     edits: list[OutgoingMessage] = field(default_factory=list)
+    # An ephemeral message: only this user sees it in the chat.
+    visible_to: str | None = None
 
     @property
     def text(self) -> str:
@@ -70,6 +72,10 @@ class FakeMessenger:
         self.fail_sends = fail_sends
         # Native events as they stand, by their id (see ``mirror_event``).
         self.events: dict[str, NativeEvent] = {}
+        # People whose direct messages are closed: ``send_direct`` to them is refused.
+        self.dms_closed: set[str] = set()
+        # (chat id, user id) where an ephemeral message can be shown now; None: anywhere.
+        self.ephemeral_reach: set[tuple[str, str]] | None = None
 
     @property
     def platform(self) -> str:
@@ -92,8 +98,20 @@ class FakeMessenger:
         return SentMessage(chat_id, posted.message_id)
 
     async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
-        """Records a private message."""
+        """Records a private message (refused when the person closed their DMs)."""
+        if user_id in self.dms_closed:
+            raise DirectMessagesClosed(user_id)
         return await self.send(direct_chat_id(user_id), message)
+
+    async def send_ephemeral(
+        self, chat_id: str, user_id: str, message: OutgoingMessage
+    ) -> SentMessage:
+        """Records a message in a chat that only ``user_id`` sees."""
+        if self.ephemeral_reach is not None and (chat_id, user_id) not in self.ephemeral_reach:
+            raise LookupError(f"cannot show {user_id} an ephemeral message in {chat_id} now")
+        sent = await self.send(chat_id, message)
+        self.posted[-1].visible_to = user_id
+        return sent
 
     async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
         """Replaces a recorded message, keeping its history."""

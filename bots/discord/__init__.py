@@ -1,0 +1,1 @@
+"""The Discord adapter: slash commands, buttons, select menus, modals and DMs (discord.py)."""

@@ -1,0 +1,296 @@
+"""DiscordMessenger: the core's port on Discord (discord.py 2.x)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+from bots.discord.layout import fit, split_text
+from bots.discord.pacing import NonceBook, TokenBucket
+from bots.discord.pending import PendingInteractions
+from bots.discord.translate import PLATFORM, is_private
+from bots.discord.views import build_view
+from core.config.settings import DiscordSettings
+from core.messaging.inbound import ButtonPressed
+from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
+from core.messaging.port import Capabilities, DirectMessagesClosed
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_EVENT_NAME = 100
+MAX_EVENT_DESCRIPTION = 1000
+MAX_EVENT_LOCATION = 100
+CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
+INVITE_DAYS = 7
+
+CAPABILITIES = Capabilities(
+    buttons=True,
+    edit=True,
+    select=True,
+    modal=True,
+    threads=True,
+    ephemeral=True,
+    images=True,
+    files=True,
+    max_text_length=MAX_TEXT,
+    photos=True,
+    # Discord has no join requests a bot can answer; joining a server is open (or by
+    # invite), and what membership opens is roles. So an "invite" into a branch's
+    # channel grants the roles configured for that branch (see ``invite``).
+    join_requests=False,
+    invites=True,
+    native_events=True,
+)
+
+BranchOf = Callable[[str, str], Awaitable[str | None]]
+"""(platform, chat id) -> the slug of the branch the chat is linked to (``CoreApp``)."""
+
+
+class DiscordMessenger:
+    """Sends what the core says on Discord.
+
+    Args:
+        client: The logged-in discord.py client.
+        settings: ``[discord]`` (roles per branch, the member role, the DM rate).
+        branch_of: Finds the branch a channel is linked to (for roles).
+        pending: Interactions being handled (acknowledgements, ephemeral messages).
+        dm_bucket: Paces the opening of new private conversations.
+        nonces: Derives each send's nonce.
+    """
+
+    def __init__(
+        self,
+        client: discord.Client,
+        settings: DiscordSettings,
+        branch_of: BranchOf,
+        pending: PendingInteractions,
+        dm_bucket: TokenBucket | None = None,
+        nonces: NonceBook | None = None,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.branch_of = branch_of
+        self.pending = pending
+        self.dm_bucket = dm_bucket or TokenBucket(settings.dms_per_minute)
+        self.nonces = nonces or NonceBook()
+
+    @property
+    def platform(self) -> str:
+        """``discord``."""
+        return PLATFORM
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Everything but join requests (see :data:`CAPABILITIES`)."""
+        return CAPABILITIES
+
+    # ----------------------------------------------------------------- messages
+
+    async def _channel(self, chat_id: str) -> Any:
+        channel = self.client.get_channel(int(chat_id))
+        return channel if channel is not None else await self.client.fetch_channel(int(chat_id))
+
+    @staticmethod
+    def _files(message: OutgoingMessage) -> list[discord.File]:
+        return [
+            discord.File(io.BytesIO(a.content), filename=a.filename)
+            for a in (message.image, message.file)
+            if a is not None
+        ]
+
+    def _pieces(self, message: OutgoingMessage) -> list[OutgoingMessage]:
+        """The message in pieces Discord accepts; buttons and files go with the last."""
+        texts = split_text(message.text, MAX_TEXT)
+        bare = replace(message, buttons=(), image=None, file=None, asks_for_text=None)
+        return [replace(bare, text=t) for t in texts[:-1]] + [replace(message, text=texts[-1])]
+
+    async def _post(self, channel: Any, message: OutgoingMessage) -> SentMessage:
+        chat_id = str(channel.id)
+        private = is_private(channel)
+        sent: discord.Message | None = None
+        try:
+            for piece in self._pieces(message):
+                extra: dict[str, Any] = {}
+                files = self._files(piece)
+                if files:
+                    extra["files"] = files
+                view = build_view(fit(piece, private=private))
+                if view is not None:
+                    extra["view"] = view
+                sent = await channel.send(
+                    piece.text, nonce=self.nonces.next(chat_id, piece), **extra
+                )
+        except discord.Forbidden as error:
+            if error.code == CANNOT_DM:
+                raise DirectMessagesClosed(chat_id) from error
+            raise
+        assert sent is not None
+        return SentMessage(chat_id, str(sent.id))
+
+    async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:
+        """Posts in a channel (or a DM channel)."""
+        return await self._post(await self._channel(chat_id), message)
+
+    async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
+        """Messages a person privately; a new DM channel waits for the DM pace.
+
+        Raises:
+            DirectMessagesClosed: They do not accept DMs from the bot (error 50007).
+        """
+        user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+        channel = user.dm_channel
+        if channel is None:
+            await self.dm_bucket.take()
+            channel = await user.create_dm()
+        return await self._post(channel, message)
+
+    async def send_ephemeral(
+        self, chat_id: str, user_id: str, message: OutgoingMessage
+    ) -> SentMessage:
+        """Shows a message to one person in a channel, through their pending interaction.
+
+        Raises:
+            LookupError: They have no interaction being handled in that channel (they
+                typed a ``!command``): Discord offers no other way.
+        """
+        pending = self.pending.of_person(chat_id, user_id)
+        if pending is None:
+            raise LookupError(f"no pending interaction of {user_id} in {chat_id}")
+        sent: discord.WebhookMessage | None = None
+        for piece in self._pieces(message):
+            extra: dict[str, Any] = {}
+            files = self._files(piece)
+            if files:
+                extra["files"] = files
+            view = build_view(fit(piece, private=True))
+            if view is not None:
+                extra["view"] = view
+            sent = await pending.interaction.followup.send(
+                piece.text, ephemeral=True, wait=True, **extra
+            )
+            pending.answered = True
+        assert sent is not None
+        return SentMessage(chat_id, str(sent.id))
+
+    async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
+        """Replaces a message's text and components (none: the buttons go)."""
+        channel = self.client.get_channel(int(sent.chat_id))
+        private = channel is not None and is_private(channel)
+        partial = self.client.get_partial_messageable(int(sent.chat_id)).get_partial_message(
+            int(sent.message_id)
+        )
+        text = split_text(message.text, MAX_TEXT)[0]
+        await partial.edit(content=text, view=build_view(fit(message, private=private)))
+
+    async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
+        """The note for a press, shown only to the presser (the click was deferred)."""
+        pending = self.pending.by_id(press.interaction_id)
+        if pending is None or not text:
+            return
+        await pending.interaction.followup.send(split_text(text, MAX_TEXT)[0], ephemeral=True)
+        pending.answered = True
+
+    # ----------------------------------------------------------------- membership
+
+    async def _role(self, guild: discord.Guild, ref: str) -> discord.Role | None:
+        role = guild.get_role(int(ref)) if ref.isdecimal() else None
+        return role or discord.utils.get(guild.roles, name=ref)
+
+    async def _roles_for(self, guild: discord.Guild, chat_id: str) -> list[discord.Role]:
+        slug = await self.branch_of(PLATFORM, chat_id)
+        refs = [self.settings.roles.get(slug, "") if slug else "", self.settings.member_role]
+        roles = []
+        for ref in filter(None, refs):
+            role = await self._role(guild, ref)
+            if role is None:
+                log.warning("configured role not found", extra={"guild": guild.id, "role": ref})
+            else:
+                roles.append(role)
+        return roles
+
+    async def invite(self, chat_id: str, user_id: str) -> None:
+        """Lets an approved member into a branch's channel: grants that branch's roles.
+
+        On Discord, what a member can see is decided by roles: the role configured for the
+        branch the channel is linked to (``[discord.roles]``) and the member role. Someone
+        not in the server yet gets a one-use invite to the channel, privately.
+        """
+        channel = await self._channel(chat_id)
+        guild: discord.Guild | None = getattr(channel, "guild", None)
+        if guild is None:
+            return
+        member = guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except discord.NotFound:
+                invite = await channel.create_invite(
+                    max_age=int(timedelta(days=INVITE_DAYS).total_seconds()),
+                    max_uses=1,
+                    unique=True,
+                )
+                await self.send_direct(user_id, OutgoingMessage(invite.url))
+                return
+        roles = [r for r in await self._roles_for(guild, chat_id) if r not in member.roles]
+        if roles:
+            await member.add_roles(*roles)
+
+    async def approve_join_request(self, chat_id: str, user_id: str) -> None:
+        """Never asked (no join requests on Discord); it would mean the same as an invite."""
+        await self.invite(chat_id, user_id)
+
+    async def decline_join_request(self, chat_id: str, user_id: str) -> None:
+        """Never asked (no join requests on Discord); declining changes nothing."""
+
+    # ----------------------------------------------------------------- native events
+
+    async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
+        """Creates, updates or cancels the server's scheduled event for a gathering.
+
+        The event is "external" (a place or a link, not a voice channel) in the server of
+        the linked channel. A cancelled gathering cancels a scheduled event, or ends one
+        already under way.
+
+        Returns:
+            The scheduled event's id ("" for a cancellation of nothing).
+        """
+        channel = await self._channel(chat_id)
+        guild: discord.Guild = channel.guild
+        fields: dict[str, Any] = {
+            "name": event.title[:MAX_EVENT_NAME],
+            "description": event.description[:MAX_EVENT_DESCRIPTION],
+            "start_time": event.start,
+            "end_time": event.end,
+            "location": event.location[:MAX_EVENT_LOCATION],
+        }
+        if existing is None or not existing.isdecimal():
+            if event.cancelled:
+                return ""
+            created = await guild.create_scheduled_event(
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                **fields,
+            )
+            return str(created.id)
+        scheduled = guild.get_scheduled_event(int(existing))
+        if scheduled is None:
+            try:
+                scheduled = await guild.fetch_scheduled_event(int(existing))
+            except discord.NotFound:
+                log.warning("scheduled event gone", extra={"guild": guild.id, "event": existing})
+                return existing
+        if event.cancelled:
+            if scheduled.status is discord.EventStatus.scheduled:
+                await scheduled.cancel()
+            elif scheduled.status is discord.EventStatus.active:
+                await scheduled.end()
+            return existing
+        await scheduled.edit(entity_type=discord.EntityType.external, **fields)
+        return existing
