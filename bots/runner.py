@@ -28,8 +28,16 @@ async def _console(app: CoreApp, clock: OffsetClock, _s: Settings, stop: asyncio
     await serve(app, clock, stop)
 
 
+async def _matrix(app: CoreApp, _c: OffsetClock, settings: Settings, stop: asyncio.Event) -> None:
+    from bots.matrix.main import serve
+
+    await serve(app, settings, stop)
+
+
 # The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
-ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType({"console": _console})
+ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
+    {"console": _console, "matrix": _matrix}
+)
 
 
 def app_config(settings: Settings) -> AppConfig:

@@ -76,6 +76,8 @@ class MatrixSettings(_Strict):
     command_prefix: str = "!"
     # The name of the bot's session (device) in clients' session lists.
     device_name: str = "iopsbot"
+    # End-to-end encryption (with the `e2e` extra installed): where the device's keys live.
+    store_path: str = ""
 
     @field_validator("command_prefix")
     @classmethod

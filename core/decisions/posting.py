@@ -190,9 +190,7 @@ def decision_message(
         branch_name(branch, services.organisation, translator.language),
         weights_of(services, decision, branch, affected, translator),
     )
-    message = render_message(
-        services.signer, translator, text, group_buttons(decision, options)
-    )
+    message = render_message(services.signer, translator, text, group_buttons(decision, options))
     return replace(message, poll=native_poll(decision, len(options), message, outcome))
 
 
