@@ -12,7 +12,7 @@ import hashlib
 import logging
 from typing import Protocol
 
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
+from nio import AsyncClient, ProfileGetError, RoomCreateResponse, RoomPreset
 
 from core.messaging.port import DirectMessagesClosed
 
@@ -115,6 +115,9 @@ class DirectRooms:
         Raises:
             DirectMessagesClosed: See :meth:`open`.
         """
+        if await self._unknown(user_id):
+            log.info("no such user for a direct room", extra={"user": user_id})
+            raise DirectMessagesClosed(user_id)
         response = await self._client.room_create(
             is_direct=True, preset=RoomPreset.trusted_private_chat, invite=[user_id]
         )
@@ -126,3 +129,16 @@ class DirectRooms:
             raise DirectMessagesClosed(user_id)
         await self.remember(user_id, response.room_id)
         return response.room_id
+
+    async def _unknown(self, user_id: str) -> bool:
+        """Whether the homeserver says there is no such user.
+
+        Synapse invites an unknown local user without complaint (and the message would
+        wait for nobody), so the profile is asked first; only a definite "not found"
+        counts, not a profile a remote server will not share.
+        """
+        profile = await self._client.get_profile(user_id)
+        if not isinstance(profile, ProfileGetError):
+            return False
+        status = profile.transport_response.status if profile.transport_response else None
+        return status == 404 or profile.status_code == "M_NOT_FOUND"

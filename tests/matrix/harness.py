@@ -155,7 +155,7 @@ class Member:
     ) -> str:
         power = None
         if bot_power is not None:
-            power = {"users": {self.user_id: 100, bot_power: 100}}
+            power = {"users": {bot_power: 100}}
         response = await self.client.room_create(
             name=name,
             is_direct=direct,

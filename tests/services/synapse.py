@@ -225,6 +225,14 @@ class SynapseServer:
             token=admin.access_token,
         )
 
+    def notifications(self, account: Account) -> list[dict[str, Any]]:
+        """The notifications the homeserver raised for ``account`` (push rules applied)."""
+        answer = self._call(
+            "GET", "/_matrix/client/v3/notifications?limit=100", token=account.access_token
+        )
+        notifications: list[dict[str, Any]] = answer.get("notifications", [])
+        return notifications
+
     def clear_ratelimit(self, admin: Account, user_id: str) -> None:
         """Removes a user's rate-limit override."""
         try:
