@@ -35,9 +35,7 @@ async def _matrix(app: CoreApp, _c: OffsetClock, settings: Settings, stop: async
 
 
 # The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
-ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
-    {"console": _console, "matrix": _matrix}
-)
+ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType({"console": _console, "matrix": _matrix})
 
 
 def app_config(settings: Settings) -> AppConfig:

@@ -116,10 +116,10 @@ class Member:
         return new
 
     async def wait_for(
-        self, check: Callable[[Seen], bool], what: str, timeout: float = WAIT
+        self, check: Callable[[Seen], bool], what: str, within: float = WAIT
     ) -> Seen:
         """The first event (already seen or still to come) that passes ``check``."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         for seen in self.seen:
             if check(seen):
                 return seen
@@ -127,10 +127,10 @@ class Member:
             for seen in await self.sync(timeout_ms=500):
                 if check(seen):
                     return seen
-        raise AssertionError(f"{self.user_id} waited {timeout:.0f}s in vain for {what}")
+        raise AssertionError(f"{self.user_id} waited {within:.0f}s in vain for {what}")
 
-    async def wait_for_invite(self, room_id: str | None = None, timeout: float = WAIT) -> str:
-        deadline = time.monotonic() + timeout
+    async def wait_for_invite(self, room_id: str | None = None, within: float = WAIT) -> str:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             for invited in self.invites:
                 if room_id is None or invited == room_id:

@@ -142,8 +142,7 @@ async def test_rate_limits_are_waited_out_and_nothing_is_sent_twice(
     synapse.override_ratelimit(admin, bot.user_id, per_second=2, burst=1)
     try:
         sent = [
-            await messenger.send_direct(sam.user_id, OutgoingMessage(f"note {n}"))
-            for n in range(4)
+            await messenger.send_direct(sam.user_id, OutgoingMessage(f"note {n}")) for n in range(4)
         ]
     finally:
         synapse.clear_ratelimit(admin, bot.user_id)
@@ -163,5 +162,3 @@ async def test_a_person_who_cannot_be_invited_has_direct_messages_closed(
     assert bot.messenger is not None
     with pytest.raises(DirectMessagesClosed):
         await bot.messenger.send_direct("@nobody-here:localhost", OutgoingMessage("hello"))
-
-

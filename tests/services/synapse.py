@@ -9,6 +9,7 @@ admin API), no federation, no presence. Started once per test session, always st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -140,9 +141,7 @@ class SynapseServer:
             encoding="utf-8",
         )
         command = [str(self.python), "-m", "synapse.app.homeserver", "-c", str(config)]
-        subprocess.run(
-            [*command, "--generate-keys"], check=True, capture_output=True, timeout=120
-        )
+        subprocess.run([*command, "--generate-keys"], check=True, capture_output=True, timeout=120)
         self._process = subprocess.Popen(
             command,
             stdout=(self.root / "stdout.log").open("wb"),
@@ -235,14 +234,12 @@ class SynapseServer:
 
     def clear_ratelimit(self, admin: Account, user_id: str) -> None:
         """Removes a user's rate-limit override."""
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):
             self._call(
                 "DELETE",
                 f"/_synapse/admin/v1/users/{urllib.request.quote(user_id)}/override_ratelimit",
                 token=admin.access_token,
             )
-        except urllib.error.HTTPError:
-            pass
 
 
 def _register_mac(secret: str, nonce: str, user: str, password: str, admin: bool) -> str:
