@@ -29,7 +29,7 @@ MAX_ANSWER_ID = 64  # an action's length (see core.messaging.actions)
 
 def fallback_text(poll: Poll) -> str:
     """The poll as text, for clients that do not show polls."""
-    lines = [poll.question, *(f"{i}. {a.label}" for i, a in enumerate(poll.answers, 1))]
+    lines = [poll.question, *(f"• {answer.label}" for answer in poll.answers)]
     return "\n".join(lines)
 
 
