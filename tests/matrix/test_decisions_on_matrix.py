@@ -3,12 +3,15 @@ all count, once each, in the one tally; the poll is ended with the outcome."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core.decisions.models import Ballot
 from tests.matrix.harness import Bot, Seen
 from tests.matrix.rooms import chapter_room, said_by
 from tests.services.synapse import SynapseServer
+
+pytestmark = pytest.mark.synapse
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.matrix.harness import Bot, Member, Seen
 from tests.services.synapse import SynapseServer
+
+pytestmark = pytest.mark.synapse
 
 ORG_EN = "International Organization for a Participatory Society"
 

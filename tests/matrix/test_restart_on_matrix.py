@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.matrix.harness import Bot, Member
 from tests.services.synapse import SynapseServer
+
+pytestmark = pytest.mark.synapse
 
 TOKEN = "matrix:next_batch"
 

@@ -18,6 +18,8 @@ from tests.matrix.harness import Bot, Member
 from tests.matrix.rooms import HACKNEY, chapter_room, said_by
 from tests.services.synapse import SynapseServer
 
+pytestmark = pytest.mark.synapse
+
 NOTICE = (
     "I cannot read messages in this chat: it is end-to-end encrypted, and I have no keys to "
     "read it. Write to me in a chat without encryption, or ask an administrator to enable "
