@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.members.models import Role
@@ -21,13 +22,14 @@ class ChapterRoom:
     members: list[Member]
 
 
-def said_by(bot: Bot, room: str, starts: str = "") -> object:
+def said_by(bot: Bot | str, room: str, starts: str = "") -> Callable[[Seen], bool]:
     """Checks for a message (not an edit) of the bot in ``room`` starting with ``starts``."""
+    user_id = bot if isinstance(bot, str) else bot.user_id
 
     def check(seen: Seen) -> bool:
         return (
             seen.room_id == room
-            and seen.sender == bot.user_id
+            and seen.sender == user_id
             and seen.type == "m.room.message"
             and "m.new_content" not in seen.content
             and seen.body.startswith(starts)

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.matrix.harness import Bot, Member, Seen
+from tests.matrix.harness import Bot, Member
+from tests.matrix.rooms import said_by
 from tests.services.synapse import SynapseServer
 
 pytestmark = pytest.mark.synapse
 
 ORG_EN = "International Organization for a Participatory Society"
-
-
-def from_bot(bot: Bot, room: str, after: int = 0) -> object:
-    def check(seen: Seen) -> bool:
-        return (
-            seen.room_id == room
-            and seen.sender == bot.user_id
-            and seen.type == "m.room.message"
-            and "m.new_content" not in seen.content
-            and seen.source.get("origin_server_ts", 0) > after
-        )
-
-    return check
 
 
 async def test_a_direct_room_invitation_starts_onboarding_answered_by_number_and_reaction(
@@ -31,7 +19,7 @@ async def test_a_direct_room_invitation_starts_onboarding_answered_by_number_and
     sam = await Member.register(synapse, "sam", "Sam")
     room = await sam.create_room([bot.user_id], direct=True)
 
-    hello = await sam.wait_for(from_bot(bot, room), "the greeting")
+    hello = await sam.wait_for(said_by(bot, room), "the greeting")
     assert hello.body.startswith(
         f"Hello, Sam! I am the assistant of {ORG_EN}.\n\n"
         "I will help you join us. It takes a few minutes"
@@ -45,14 +33,14 @@ async def test_a_direct_room_invitation_starts_onboarding_answered_by_number_and
 
     await sam.say(room, "1")  # English
     about = await sam.wait_for(
-        lambda s: from_bot(bot, room)(s) and "would you like to join?" in s.body, "the goals"
+        lambda s: said_by(bot, room)(s) and "would you like to join?" in s.body, "the goals"
     )
     assert "1. I have read this and want to join\n2. Back\n3. Cancel" in about.body
 
     # A keycap reaction on the message answers like the number.
     await sam.react(room, about.event_id, "1\ufe0f\u20e3")
     countries = await sam.wait_for(
-        lambda s: from_bot(bot, room)(s) and s.body.startswith("Where do you live?"),
+        lambda s: said_by(bot, room)(s) and s.body.startswith("Where do you live?"),
         "the country question",
     )
     assert "Choose your country." in countries.body
