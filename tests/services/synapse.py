@@ -211,7 +211,7 @@ class SynapseServer:
         return Account(answer["user_id"], password, answer["access_token"])
 
     def override_ratelimit(
-        self, admin: Account, user_id: str, per_second: float, burst: int
+        self, admin: Account, user_id: str, per_second: int, burst: int
     ) -> None:
         """Sets a user's message rate limit.
 
