@@ -210,9 +210,7 @@ class SynapseServer:
         answer = self._call("POST", "/_synapse/admin/v1/register", body)
         return Account(answer["user_id"], password, answer["access_token"])
 
-    def override_ratelimit(
-        self, admin: Account, user_id: str, per_second: int, burst: int
-    ) -> None:
+    def override_ratelimit(self, admin: Account, user_id: str, per_second: int, burst: int) -> None:
         """Sets a user's message rate limit.
 
         The admin API an organisation uses to exempt its bot (with 0 and 0).
