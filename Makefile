@@ -10,7 +10,7 @@ INSTALLED_DEV := $(VENV)/.installed-dev
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test bench lint i18n catalogs postgres-bin clean help
+.PHONY: run test bench lint i18n catalogs postgres-bin synapse-bin clean help
 
 help:
 	@echo "make run    - install, migrate the SQLite database, start the bot (console chat without tokens)"
@@ -46,7 +46,11 @@ run: $(INSTALLED) catalogs
 postgres-bin:
 	@bash tests/services/ensure-postgres.sh
 
-test: $(INSTALLED_DEV) catalogs postgres-bin
+# The Synapse homeserver the Matrix tests start (its own venv under build/, installed once).
+synapse-bin:
+	@PYTHON=$(PYTHON) bash tests/services/ensure-synapse.sh
+
+test: $(INSTALLED_DEV) catalogs postgres-bin synapse-bin
 	IOPSBOT_REQUIRE_SERVICES=1 $(BIN)/pytest -q
 
 bench: $(INSTALLED_DEV) catalogs

@@ -34,8 +34,16 @@ async def _discord(app: CoreApp, _c: OffsetClock, settings: Settings, stop: asyn
     await serve(app, settings, stop)
 
 
+async def _matrix(app: CoreApp, _c: OffsetClock, settings: Settings, stop: asyncio.Event) -> None:
+    from bots.matrix.main import serve
+
+    await serve(app, settings, stop)
+
+
 # The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
-ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType({"console": _console, "discord": _discord})
+ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
+    {"console": _console, "discord": _discord, "matrix": _matrix}
+)
 
 
 def app_config(settings: Settings) -> AppConfig:

@@ -20,6 +20,7 @@ from core.decisions.handlers import Decisions
 from core.decisions.recall import Recall
 from core.errors import UserError
 from core.federation.chat_linking import ChatLinking
+from core.federation.invitations import accepts_invitation
 from core.federation.service import (
     branch_by_slug,
     chat_branch_slug,
@@ -514,6 +515,16 @@ class CoreApp:
                 )
             ]
         )
+
+    async def accepts_invite(
+        self, platform: str, inviter_id: str, chat_id: str, *, private: bool
+    ) -> bool:
+        """Whether the bot should join a chat it was invited to.
+
+        See :func:`~core.federation.invitations.accepts_invitation`.
+        """
+        async with self.db.sessions() as session:
+            return await accepts_invitation(session, platform, inviter_id, chat_id, private)
 
     async def load_state(self, key: str) -> str | None:
         """A small durable value an adapter keeps (a polling offset, a sync token).

@@ -101,6 +101,19 @@ class MatrixSettings(_Strict):
     user_id: str = ""
     password_env: str = "MATRIX_PASSWORD"
     access_token_env: str = "MATRIX_ACCESS_TOKEN"
+    # Element keeps "/" for its own commands: "!help" is what people type on Matrix.
+    command_prefix: str = "!"
+    # The name of the bot's session (device) in clients' session lists.
+    device_name: str = "iopsbot"
+    # End-to-end encryption (with the `e2e` extra installed): where the device's keys live.
+    store_path: str = ""
+
+    @field_validator("command_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if len(value) != 1 or value.isalnum() or value.isspace():
+            raise ValueError("use one punctuation character, like ! or .")
+        return value
 
 
 class SettingsFile(_Strict):

@@ -136,6 +136,7 @@ class Decisions:
             self.router.action(kind, action_handler)
         # A crowd voting at once: plain vote presses are also decided many per transaction.
         self.router.batch("dv", lambda work: cast_presses(work, self._book_refresh_once))
+        self.router.poll("dv", self.poll_answer)
         self.router.text(self.block_reason)
         self.router.text(self.vote_text)
         self.scheduler.register("decision.open", JobKind(self.job_open))
@@ -461,6 +462,30 @@ class Decisions:
             weight=weight,
             toggling=method is Method.APPROVAL,
         )
+
+    async def poll_answer(self, ctx: Context, actions: list[Action]) -> None:
+        """A whole answer to the decision's native poll: one ballot, replacing any earlier.
+
+        Each chosen answer is the action of a group button (``dv``); an approval vote may
+        choose several, the other methods exactly one.
+        """
+        if any(len(a.args) != 2 for a in actions) or len({a.args[0] for a in actions}) != 1:
+            raise InvalidButton()
+        decision = await self._decision(ctx, actions[0].args[0])
+        method = Method(decision.method)
+        codes = [a.args[1] for a in actions]
+        content: dict[str, object]
+        if method is Method.APPROVAL:
+            content = {"approve": sorted({DIGITS.find(c) if len(c) == 1 else -1 for c in codes})}
+        elif method in (Method.PLURALITY, Method.MAJORITY) and len(codes) == 1:
+            content = decode_content(method, codes[0])
+        else:
+            raise InvalidButton()
+        if private_ballot(method, decision.secret):
+            raise InvalidButton()
+        ensure_open(decision, ctx.now)
+        weight = await voter_weight(ctx.session, decision, ctx.member.id)
+        await self._record(ctx, decision, content, privately=False, weight=weight)
 
     async def _ask_reason(self, ctx: Context, decision: Decision, receipt: str | None) -> None:
         existing = await ctx.session.get(AwaitedReason, ctx.member.id)
@@ -796,7 +821,7 @@ class Decisions:
     ) -> None:
         """Closes, counts, posts the outcome everywhere and updates the live messages."""
         outcome, result = await close(session, decision, now)
-        await posting.refresh(session, self.services, outbox, decision)
+        await posting.refresh(session, self.services, outbox, decision, (outcome, result))
         await posting.post_outcome(session, self.services, outbox, decision, outcome, result)
         for hook in self.after_close:
             await hook(session, outbox, decision, outcome, result)

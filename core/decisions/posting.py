@@ -7,17 +7,18 @@ refreshed, reminders, the outcome at close) alike; each reader gets their own la
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config.organisation import OrganisationConfig
-from core.decisions.ballots import Method
+from core.decisions.ballots import Method, private_ballot
 from core.decisions.chart import chart_png
 from core.decisions.explain import explain
 from core.decisions.methods.types import Outcome
-from core.decisions.models import Decision
+from core.decisions.models import Decision, DecisionStatus
 from core.decisions.render import Live, decision_text, group_buttons, weights_line
 from core.decisions.service import grouped_ballots, options_of, subtree_ids, turnout
 from core.decisions.tally import Turnout
@@ -28,7 +29,7 @@ from core.members.models import Member, PlatformAccount
 from core.members.service import language_of
 from core.messaging.context import ButtonSpec, Services, render_message
 from core.messaging.inbound import ChatKind
-from core.messaging.outbound import Attachment, OutgoingMessage
+from core.messaging.outbound import Attachment, OutgoingMessage, Poll
 from core.messaging.outbox import Outbox, posted_messages
 
 
@@ -169,8 +170,9 @@ def decision_message(
     translator: Translator,
     timezone: str,
     affected: Branch | None = None,
+    outcome: str | None = None,
 ) -> OutgoingMessage:
-    """The decision's group message for one language."""
+    """The decision's group message for one language (``outcome``: once it is closed)."""
     shown = live
     if live.totals is not None:
         shown = Live(
@@ -188,7 +190,34 @@ def decision_message(
         branch_name(branch, services.organisation, translator.language),
         weights_of(services, decision, branch, affected, translator),
     )
-    return render_message(services.signer, translator, text, group_buttons(decision, options))
+    message = render_message(services.signer, translator, text, group_buttons(decision, options))
+    return replace(message, poll=native_poll(decision, len(options), message, outcome))
+
+
+def native_poll(
+    decision: Decision, option_count: int, message: OutgoingMessage, outcome: str | None
+) -> Poll | None:
+    """The decision as a platform's own poll, for the methods a poll can carry.
+
+    Its answers are the message's buttons, so a poll answer is the same signed action
+    as a press (or a numbered reply) and lands in the same tally.
+    """
+    method = Method(decision.method)
+    if method not in (Method.PLURALITY, Method.APPROVAL, Method.MAJORITY):
+        return None
+    if private_ballot(method, decision.secret):
+        return None
+    status = DecisionStatus(decision.status)
+    closed = status in (DecisionStatus.CLOSED, DecisionStatus.CANCELLED)
+    most = (decision.max_choices or option_count) if method is Method.APPROVAL else 1
+    return Poll(
+        question=decision.question,
+        answers=tuple(message.all_buttons()),
+        max_selections=most,
+        disclosed=not decision.secret,
+        closed=closed,
+        outcome=outcome if closed else None,
+    )
 
 
 async def post_decision(
@@ -223,9 +252,17 @@ async def post_decision(
 
 
 async def refresh(
-    session: AsyncSession, services: Services, outbox: Outbox, decision: Decision
+    session: AsyncSession,
+    services: Services,
+    outbox: Outbox,
+    decision: Decision,
+    ended: tuple[Outcome, Turnout] | None = None,
 ) -> None:
-    """Edits every posted copy of the decision to show the current state."""
+    """Edits every posted copy of the decision to show the current state.
+
+    ``ended`` is the outcome when the decision has just closed: platforms that show the
+    decision as their own poll end it with that text.
+    """
     messages = await posted_messages(session, tag(decision))
     if not messages:
         return
@@ -243,9 +280,17 @@ async def refresh(
         if chat is not None and chat.branch_id is not None:
             chat_branch = await session.get(Branch, chat.branch_id)
             zone = chat_branch.timezone if chat_branch else zone
+        outcome = None
+        if ended is not None:
+            weights = weights_of(services, decision, home, affected, translator)
+            outcome = outcome_text(
+                decision, *ended, live.voters, live.electorate, translator, weights
+            )
         outbox.edit(
             posted,
-            decision_message(services, decision, options, live, home, translator, zone, affected),
+            decision_message(
+                services, decision, options, live, home, translator, zone, affected, outcome
+            ),
         )
 
 

@@ -124,6 +124,39 @@ class PhotoReceived(InboundBase):
     data: bytes | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class PollAnswered(InboundBase):
+    """A person answered a platform's own poll (see ``OutgoingMessage.poll``).
+
+    One answer replaces that person's earlier answer to the same poll, so it is one whole
+    ballot: every chosen answer at once (several for an approval vote).
+
+    Attributes:
+        data: The signed actions of the chosen answers (untrusted until verified); empty
+            when the person withdrew their answer.
+        poll_id: The platform's id of the poll, if known.
+    """
+
+    data: tuple[str, ...]
+    poll_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unreadable(InboundBase):
+    """Someone wrote in a chat where the bot cannot read messages (end-to-end encrypted).
+
+    The core tells the chat once, in its language, that the bot cannot read it there;
+    adapters make it once by giving every such event of one chat the same ``update_id``.
+    """
+
+
 Inbound = (
-    CommandReceived | ButtonPressed | TextReceived | MemberJoined | JoinRequested | PhotoReceived
+    CommandReceived
+    | ButtonPressed
+    | TextReceived
+    | MemberJoined
+    | JoinRequested
+    | PhotoReceived
+    | PollAnswered
+    | Unreadable
 )

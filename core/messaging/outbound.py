@@ -24,6 +24,34 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Poll:
+    """A vote the platform can also show as its own poll (Matrix polls, MSC3381).
+
+    The message's text and (degraded) buttons stay the way everyone can vote; a platform
+    with ``Capabilities.polls`` shows this poll as well, and reports each person's answer
+    as one :class:`~core.messaging.inbound.PollAnswered` carrying the chosen answers'
+    actions, so that poll votes land in the same tally as presses and numbered replies.
+
+    Attributes:
+        question: The question, as posted.
+        answers: The choices: each label with the signed action its button would carry
+            (unique within the poll; platforms may use it as the answer's id).
+        max_selections: How many answers one person may choose (1 for a single choice).
+        disclosed: Whether voters may see the running results (False while results are
+            hidden).
+        closed: The vote is over: the platform ends its poll.
+        outcome: When closed, what was decided (the text the platform's "poll ended" shows).
+    """
+
+    question: str
+    answers: tuple[Button, ...] = ()
+    max_selections: int = 1
+    disclosed: bool = True
+    closed: bool = False
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One message, already rendered in the recipient's language.
 
@@ -38,6 +66,8 @@ class OutgoingMessage:
             reason, a description); this is the short label of that field. Platforms with
             forms (``Capabilities.modal``) may offer one; the answer always reaches the
             core as :class:`~core.messaging.inbound.TextReceived`, as a typed reply does.
+        poll: The same choices as a native poll, for platforms with ``Capabilities.polls``
+            (dropped by the outbox for the others); on an edit, its state (closed or not).
     """
 
     text: str
@@ -46,6 +76,7 @@ class OutgoingMessage:
     file: Attachment | None = None
     rtl: bool = False
     asks_for_text: str | None = None
+    poll: Poll | None = None
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order, as numbered choices show them."""

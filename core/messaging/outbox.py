@@ -9,7 +9,7 @@ that it can be edited later — a decision's live turnout, its closed state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -97,6 +97,8 @@ class Outbox:
         self, platform: str, key: str, message: OutgoingMessage, instruction: str
     ) -> OutgoingMessage:
         messenger = self.messengers.get(platform)
+        if message.poll is not None and (messenger is None or not messenger.capabilities.polls):
+            message = replace(message, poll=None)
         if not message.buttons or messenger is None or messenger.capabilities.buttons:
             return message
         numbered, actions = as_numbered(message, instruction)
@@ -140,8 +142,11 @@ class Outbox:
         messenger = self.messengers.get(posted.platform)
         if messenger is None or not messenger.capabilities.edit:
             return
+        poll = message.poll if messenger.capabilities.polls else None
         if not messenger.capabilities.buttons:
-            message = OutgoingMessage(message.text, rtl=message.rtl)
+            message = OutgoingMessage(message.text, rtl=message.rtl, poll=poll)
+        elif poll is not message.poll:
+            message = replace(message, poll=None)
         self.deliveries.append(
             Delivery(posted.platform, message, chat_id=posted.chat_id, edit=posted.message_id)
         )

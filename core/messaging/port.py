@@ -40,6 +40,8 @@ class Capabilities:
             link sent privately on Telegram or Discord).
         native_events: The platform has its own scheduled events that gatherings are
             mirrored to (:meth:`Messenger.mirror_event`).
+        polls: The platform shows :attr:`OutgoingMessage.poll` as its own poll and reports
+            answers as :class:`~core.messaging.inbound.PollAnswered` (Matrix).
     """
 
     buttons: bool
@@ -55,6 +57,7 @@ class Capabilities:
     join_requests: bool = False
     invites: bool = False
     native_events: bool = False
+    polls: bool = False
 
 
 class Messenger(Protocol):

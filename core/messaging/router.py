@@ -24,7 +24,9 @@ from core.messaging.inbound import (
     JoinRequested,
     MemberJoined,
     PhotoReceived,
+    PollAnswered,
     TextReceived,
+    Unreadable,
 )
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ ActionHandler = Callable[[Context, Action], Awaitable[None]]
 TextHandler = Callable[[Context, TextReceived], Awaitable[bool]]
 EventHandler = Callable[[Context, MemberJoined | JoinRequested], Awaitable[None]]
 PhotoHandler = Callable[[Context, PhotoReceived], Awaitable[bool]]
+PollHandler = Callable[[Context, list[Action]], Awaitable[None]]
+MAX_POLL_ANSWERS = 36  # as many as a decision has options (one digit each)
 
 
 class Where(StrEnum):
@@ -73,6 +77,7 @@ class Router:
         self._text: list[TextHandler] = []
         self._photos: list[PhotoHandler] = []
         self._events: dict[type, list[EventHandler]] = {MemberJoined: [], JoinRequested: []}
+        self._polls: dict[str, PollHandler] = {}
 
     def command(self, spec: CommandSpec) -> None:
         """Registers a command; names are unique."""
@@ -109,6 +114,15 @@ class Router:
     def text(self, handler: TextHandler) -> None:
         """Registers a handler offered free text; it returns True when it took it."""
         self._text.append(handler)
+
+    def poll(self, kind: str, handler: PollHandler) -> None:
+        """Registers the handler of answers to native polls whose answers are ``kind`` actions.
+
+        The handler gets every chosen answer's verified action at once (one ballot).
+        """
+        if kind in self._polls:
+            raise ValueError(f"poll answers {kind!r} are registered twice")
+        self._polls[kind] = handler
 
     def photo(self, handler: PhotoHandler) -> None:
         """Registers a handler offered pictures; it returns True when it took one."""
@@ -162,6 +176,10 @@ class Router:
                     return
             if ctx.in_private:
                 ctx.reply(_("I answer to commands. Send /help to see what you can do here."))
+        elif isinstance(inbound, PollAnswered):
+            await self._poll_answer(ctx, inbound)
+        elif isinstance(inbound, Unreadable):
+            _tell_unreadable(ctx)
         elif isinstance(inbound, PhotoReceived):
             for photo_handler in self._photos:
                 if await photo_handler(ctx, inbound):
@@ -172,19 +190,39 @@ class Router:
             for event_handler in self._events[type(inbound)]:
                 await event_handler(ctx, inbound)
 
-    async def _press(self, ctx: Context, data: str) -> None:
+    def _verified(self, ctx: Context, data: str) -> Action:
         try:
-            action = ctx.services.signer.decode(data)
+            return ctx.services.signer.decode(data)
         except ActionError:
             log.warning(
                 "rejected button data",
                 extra={"platform": ctx.inbound.platform, "chat": ctx.inbound.chat.external_id},
             )
             raise InvalidButton() from None
+
+    async def _press(self, ctx: Context, data: str) -> None:
+        action = self._verified(ctx, data)
         handler = self._actions.get(action.kind)
         if handler is None:
             raise InvalidButton()
         await handler(ctx, action)
+
+    async def _poll_answer(self, ctx: Context, answer: PollAnswered) -> None:
+        """A native poll's answer: every chosen action verified, then one handler call.
+
+        An answer without choices (a withdrawn one) changes nothing: a cast ballot is only
+        replaced by another.
+        """
+        if not answer.data:
+            return
+        if len(answer.data) > MAX_POLL_ANSWERS:
+            raise InvalidButton()
+        actions = [self._verified(ctx, data) for data in answer.data]
+        kinds = {action.kind for action in actions}
+        handler = self._polls.get(kinds.pop()) if len(kinds) == 1 else None
+        if handler is None:
+            raise InvalidButton()
+        await handler(ctx, actions)
 
     async def _numbered_choice(self, ctx: Context, inbound: TextReceived) -> bool:
         """A bare number answering numbered choices acts as the button press it stands for."""
@@ -202,3 +240,22 @@ class Router:
             raise UserError(_("Please answer with a number from 1 to {count}.", count=len(actions)))
         await self._press(ctx, actions[number - 1])
         return True
+
+
+def _tell_unreadable(ctx: Context) -> None:
+    """Says in the chat, in the chat's language, that the bot cannot read it."""
+    language = ctx.branch.language if ctx.branch is not None and not ctx.in_private else None
+    translator = ctx.translator_for(language) if language else ctx.translator
+    ctx.outbox.post(
+        ctx.inbound.platform,
+        ctx.chat.external_id,
+        ctx.message(
+            _(
+                "I cannot read messages in this chat: it is end-to-end encrypted, and I have "
+                "no keys to read it. Write to me in a chat without encryption, or ask an "
+                "administrator to enable encryption support for me."
+            ),
+            translator=translator,
+        ),
+        instruction=ctx.instruction(translator),
+    )

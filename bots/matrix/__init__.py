@@ -1,0 +1,1 @@
+"""The Matrix adapter (matrix-nio): rooms and direct rooms on any homeserver."""
