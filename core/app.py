@@ -246,9 +246,12 @@ class CoreApp:
             log.exception("handling failed", extra=log_context)
             await self._apologise(inbound, messenger)
             return
-        await self.deliver(ctx.outbox.deliveries)
         if isinstance(inbound, ButtonPressed):
+            # As soon as the press is committed, before the replies: they may wait for a
+            # platform's rate limits, while the presser's spinner (Telegram) or the
+            # interaction's deadline (Discord) cannot.
             await self._acknowledge(messenger, inbound, ctx.acknowledgement)
+        await self.deliver(ctx.outbox.deliveries)
 
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
         now = self.clock.now()
@@ -385,7 +388,11 @@ class CoreApp:
         elif delivery.action is ChatAction.DECLINE_JOIN:
             await messenger.decline_join_request(chat_id, user_id)
         elif delivery.action is ChatAction.INVITE:
-            await messenger.invite(chat_id, user_id)
+            link = await messenger.invite(chat_id, user_id)
+            if link is not None:  # an invite link: it reaches the person privately
+                lead = delivery.message
+                text = f"{lead.text}\n{link}" if lead.text else link
+                await messenger.send_direct(user_id, OutgoingMessage(text, rtl=lead.rtl))
 
     async def _acknowledge(
         self, messenger: Messenger, press: ButtonPressed, text: str | None
