@@ -28,8 +28,16 @@ async def _console(app: CoreApp, clock: OffsetClock, _s: Settings, stop: asyncio
     await serve(app, clock, stop)
 
 
+async def _telegram(app: CoreApp, clock: OffsetClock, s: Settings, stop: asyncio.Event) -> None:
+    from bots.telegram.main import serve
+
+    await serve(app, clock, s, stop)
+
+
 # The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
-ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType({"console": _console})
+ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
+    {"console": _console, "telegram": _telegram}
+)
 
 
 def app_config(settings: Settings) -> AppConfig:
