@@ -45,6 +45,7 @@ class TelegramOptions:
         limits: Flood limits to keep.
         poll_timeout: The long poll's timeout in seconds.
         answer_deadline: Seconds a press waits for the core's note (see callbacks).
+        read_timeout: Seconds to wait for the Bot API's answer to a call.
     """
 
     token: str
@@ -53,6 +54,7 @@ class TelegramOptions:
     limits: FloodLimits = field(default_factory=FloodLimits)
     poll_timeout: int = 30
     answer_deadline: float = 1.5
+    read_timeout: float = 5.0
 
 
 def options_from(settings: Settings) -> TelegramOptions:
@@ -82,7 +84,11 @@ def build_application(options: TelegramOptions) -> Application:  # type: ignore[
         .token(options.token)
         .base_url(base)
         .base_file_url(file_base)
-        .request(HTTPXRequest(connection_pool_size=64, pool_timeout=10.0))
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64, pool_timeout=10.0, read_timeout=options.read_timeout
+            )
+        )
         .get_updates_request(HTTPXRequest(connection_pool_size=2))
         .updater(None)
     )

@@ -50,12 +50,15 @@ class FloodLimits:
     margin: float = 0.02
 
     def scaled(self, factor: float) -> FloodLimits:
-        """Every window ``factor`` times as long (a test's fake server scales the same way)."""
+        """Every window ``factor`` times as long (a test's fake server scales the same way).
+
+        The margin stays: network jitter does not scale.
+        """
         return FloodLimits(
             overall=self.overall.scaled(factor),
             private=tuple(r.scaled(factor) for r in self.private),
             group=tuple(r.scaled(factor) for r in self.group),
-            margin=self.margin * factor,
+            margin=self.margin,
         )
 
 

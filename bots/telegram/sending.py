@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -47,7 +48,9 @@ def is_transient(error: Exception, idempotent: bool) -> bool:
 
 def retry_after_seconds(error: RetryAfter) -> float:
     """``retry_after`` in seconds, whatever type this python-telegram-bot version uses."""
-    value = error.retry_after
+    with warnings.catch_warnings():  # PTB 22 warns that the type will change; both are read
+        warnings.simplefilter("ignore")
+        value = error.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
