@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from core.members.models import Role
+from sqlalchemy import select
+
+from core.members.models import Member, Role
 from tests.telegram.harness import press, say, telegram_bot
 
 HACKNEY = "london-hackney"
@@ -57,12 +59,20 @@ async def test_join_request_to_approval(tmp_path: Path) -> None:
             "Your personal link to join “Hackney helpers”, a chat of London – Hackney:\n"
             + link["invite_link"]
         )
-        assert tg.texts(chat)[-1] == "Please welcome Sam Okafor, who has just joined London – Hackney! 👋"
+        assert (
+            tg.texts(chat)[-1]
+            == "Please welcome Sam Okafor, who has just joined London – Hackney! 👋"
+        )
         assert card.text.startswith("Application #1 from Sam Okafor: approved by Olga")
         assert card.labels == []  # the card was edited: its buttons are gone
         assert tg.texts(olga)[-1] == "Done: Sam Okafor is now a member of London – Hackney."
 
-        # The photo was kept as Telegram's reference to its largest size.
-        await say(bot, sam, "/profile")
-        assert tg.calls_of("sendMessage")[-1].params["chat_id"] == str(sam.id)
-        assert photo_id.startswith("photo-")
+        # The photo was kept as Telegram's reference to its largest size, as a JPEG.
+        async with bot.core.db.sessions() as session:
+            member = await session.scalar(select(Member).where(Member.display_name == "Sam Okafor"))
+        assert member is not None
+        assert (member.photo_platform, member.photo_ref, member.photo_mime) == (
+            "telegram",
+            photo_id,
+            "image/jpeg",
+        )
