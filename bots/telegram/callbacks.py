@@ -87,5 +87,5 @@ class CallbackAnswers:
     async def _send(self, query_id: str, text: str | None) -> None:
         try:
             await self._answer(query_id, text)
-        except Exception:  # an expired query: the presser sees nothing worse than before
-            log.warning("could not answer a button press", exc_info=True)
+        except Exception as error:  # an expired query: the presser sees nothing worse
+            log.warning("could not answer a button press", extra={"error": str(error)})

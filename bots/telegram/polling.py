@@ -84,7 +84,9 @@ class Poller:
                 await fetch
         finally:
             stopping.cancel()
-            await self._lanes.drain(10)
+            # Stopping: let the updates in flight finish. Cancelled: cut them off at once
+            # (they stay unconfirmed and come again).
+            await self._lanes.drain(10 if stop.is_set() else 0)
             await self._save()
 
     async def _fetch(self) -> None:
