@@ -74,7 +74,7 @@ async def test_crash_after_handling_before_confirming(tmp_path: Path) -> None:
         async with bot.core.db.sessions() as session:
             [ballot] = (await session.scalars(select(Ballot))).all()
         assert ballot.content == {"approve": [0]}
-        await press(bot, bob, "Climate", chat)
+        await press(bot, bob, "2. Climate", chat)
         async with bot.core.db.sessions() as session:
             [ballot] = (await session.scalars(select(Ballot))).all()
         assert ballot.content == {"approve": [0, 1]}
