@@ -68,7 +68,13 @@ def is_private_chat(chat_id: str) -> bool:
 
 
 class _Window:
-    """A sliding window of send times: when may the next one go?"""
+    """A sliding window over the times sends *finished*: when may the next one start?
+
+    Counting from a send's end rather than its start is what keeps the limits however the
+    network delays requests: Telegram sees a request arrive before we see its answer, so
+    if a send starts a window after an earlier one's answer, Telegram also sees them at
+    least a window apart.
+    """
 
     def __init__(self, rates: tuple[Rate, ...], margin: float) -> None:
         self._rates = rates
@@ -90,6 +96,47 @@ class _Window:
         return self._times[-1] if self._times else float("-inf")
 
 
+class _Overall:
+    """The bot-wide limit: sends in flight plus sends finished within the window."""
+
+    def __init__(self, rate: Rate, margin: float, clock: Callable[[], float]) -> None:
+        self._rate = rate
+        self._span = rate.seconds + margin
+        self._clock = clock
+        self._finished: deque[float] = deque()
+        self._in_flight = 0
+        self._changed = asyncio.Condition()
+
+    def _wait_time(self) -> float | None:
+        """Seconds until a send may start (0: now); None: when a send in flight ends."""
+        now = self._clock()
+        while self._finished and self._finished[0] <= now - self._span:
+            self._finished.popleft()
+        if self._in_flight + len(self._finished) < self._rate.count:
+            return 0.0
+        if self._finished:
+            return self._finished[0] + self._span - now
+        return None
+
+    async def acquire(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+        while True:
+            wait = self._wait_time()
+            if wait is not None and wait <= 0:
+                self._in_flight += 1
+                return
+            if wait is not None:
+                await sleep(wait)
+                continue
+            async with self._changed:
+                await self._changed.wait()
+
+    async def release(self) -> None:
+        self._in_flight -= 1
+        self._finished.append(self._clock())
+        async with self._changed:
+            self._changed.notify_all()
+
+
 @dataclass
 class _Lane:
     window: _Window
@@ -104,9 +151,18 @@ class Lane:
         self._pacer = pacer
         self._lane = lane
 
-    async def ready(self) -> None:
-        """Waits until this chat and the bot as a whole may send one more message."""
+    @asynccontextmanager
+    async def send(self) -> AsyncIterator[None]:
+        """Waits until this chat and the bot may send one more message; spans the request.
+
+        The send's end is recorded (see :class:`_Window`), also for a refused one.
+        """
         await self._pacer._wait(self._lane)
+        try:
+            yield
+        finally:
+            self._lane.window.record(self._pacer._clock())
+            await self._pacer._overall.release()
 
     def hold(self, seconds: float) -> None:
         """Telegram said ``retry_after``: this chat (only) waits that long."""
@@ -133,7 +189,7 @@ class Pacer:
         self.limits = limits or FloodLimits()
         self._clock = clock
         self._sleep = sleep
-        self._overall: deque[float] = deque(maxlen=self.limits.overall.count)
+        self._overall = _Overall(self.limits.overall, self.limits.margin, clock)
         self._lanes: dict[str, _Lane] = {}
         self._turns = 0
 
@@ -141,7 +197,7 @@ class Pacer:
     async def lane(self, chat_id: str) -> AsyncIterator[Lane]:
         """Exclusive use of a chat's lane: its sends go one after another, in order.
 
-        Call :meth:`Lane.ready` before each request made inside.
+        Wrap each request made inside in :meth:`Lane.send`.
         """
         lane = self._lanes.get(chat_id)
         if lane is None:
@@ -160,21 +216,8 @@ class Pacer:
             if ready > now:
                 await self._sleep(ready - now)
                 continue
-            # This chat may send: take the next overall slot. Reserving it before sleeping
-            # keeps the overall window's times in order however many lanes wait at once.
-            slot = self._overall_slot(now)
-            if slot > now:
-                await self._sleep(slot - now)
-            lane.window.record(max(slot, self._clock()))
+            await self._overall.acquire(self._sleep)
             return
-
-    def _overall_slot(self, now: float) -> float:
-        rate = self.limits.overall
-        slot = now
-        if len(self._overall) >= rate.count:
-            slot = max(now, self._overall[0] + rate.seconds + self.limits.margin)
-        self._overall.append(slot)
-        return slot
 
     def _sweep(self) -> None:
         """Forgets lanes of chats that are idle past every window (thousands of DMs)."""

@@ -93,8 +93,8 @@ class Courier:
             for call in calls:
 
                 async def paced(call: Callable[[], Awaitable[T]] = call) -> T:
-                    await lane.ready()
-                    return await call()
+                    async with lane.send():
+                        return await call()
 
                 results.append(
                     await self._with_retries(paced, idempotent, on_retry_after=lane.hold)
