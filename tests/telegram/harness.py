@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from bots.telegram.main import TelegramOptions, run_adapter
+from bots.telegram.main import TelegramOptions, WebhookOptions, run_adapter
 from bots.telegram.pacing import FloodLimits
 from bots.telegram.translate import PLATFORM
 from core.app import AppConfig, CoreApp
@@ -50,7 +51,8 @@ class Harness:
         await self.app.start()
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(run_adapter(self.app, self.options, self._stop))
-        await self.tg.wait_for(lambda: bool(self.tg.calls_of("getUpdates")), within=10)
+        ready = "setWebhook" if self.options.webhook else "getUpdates"
+        await self.tg.wait_for(lambda: bool(self.tg.calls_of(ready)), within=10)
 
     async def stop(self) -> None:
         """Stops the adapter gracefully (as on SIGTERM), then the core."""
@@ -101,6 +103,7 @@ async def telegram_bot(
     answer_deadline: float = 1.5,
     strict_answers: bool = True,
     read_timeout: float = 5.0,
+    webhook: WebhookOptions | None = None,
 ) -> AsyncIterator[Harness]:
     """The fake server, a migrated SQLite database and the running adapter.
 
@@ -120,7 +123,12 @@ async def telegram_bot(
             poll_timeout=5,
             answer_deadline=answer_deadline,
             read_timeout=read_timeout,
+            webhook=webhook,
         )
+        if webhook is not None:
+            tg.webhook_target = (
+                f"http://{webhook.listen}:{webhook.port}{urlsplit(webhook.url).path}"
+            )
         harness = Harness(tg, url, options)
         await harness.start()
         try:

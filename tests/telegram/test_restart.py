@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bots.telegram.polling import OFFSET_KEY
 from core.decisions.models import Ballot
-from core.messaging.inbound import Inbound
 from core.members.models import Role
+from core.messaging.inbound import Inbound
 from tests.telegram.harness import press, say, telegram_bot
 
 

@@ -79,7 +79,9 @@ async def test_pictures_documents_and_buttons(tmp_path: Path) -> None:
         )
         assert sent == SentMessage(str(sam.id), str(document.message_id))
         # Editing a picture's message edits its caption.
-        await messenger.edit(SentMessage(str(sam.id), str(photo.message_id)), OutgoingMessage("New"))
+        await messenger.edit(
+            SentMessage(str(sam.id), str(photo.message_id)), OutgoingMessage("New")
+        )
         assert photo.text == "New"
         with pytest.raises(ValueError, match="64 bytes"):
             await messenger.send_direct(

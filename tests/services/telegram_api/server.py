@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.services.telegram_api.spec import Spec, Upload
@@ -177,6 +178,10 @@ class FakeTelegram:
         self.invite_links: list[dict[str, Any]] = []
         self.rate_limited: list[tuple[int, float]] = []  # (chat id, when) of each 429
         self.webhook: dict[str, str] = {}
+        # Where webhook updates really go (the registered URL is a public https:// one).
+        self.webhook_target: str | None = None
+        self.webhook_acks: list[tuple[int, float]] = []
+        self._webhook_worker: asyncio.Task[None] | None = None
         self._queue: list[dict[str, Any]] = []
         self._queue_changed = asyncio.Condition()
         self._update_ids = itertools.count(1)
@@ -207,6 +212,8 @@ class FakeTelegram:
     async def __aexit__(self, *exc: object) -> None:
         self._closing = True  # ends the long polls still waiting
         await self._notify()
+        if self._webhook_worker is not None:
+            self._webhook_worker.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -260,7 +267,36 @@ class FakeTelegram:
         self._check_own(update, "Update")
         self._queue.append(update)
         asyncio.get_running_loop().create_task(self._notify())
+        self._start_webhook_worker()
         return update_id
+
+    def _start_webhook_worker(self) -> None:
+        if self.webhook and self.webhook_target and self._webhook_worker is None:
+            self._webhook_worker = asyncio.get_running_loop().create_task(self._post_updates())
+
+    async def _post_updates(self) -> None:
+        """Webhook mode: posts each update until the bot answers 200, as Telegram does."""
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        try:
+            async with aiohttp.ClientSession() as session:
+                while self._queue and self.webhook and self.webhook_target:
+                    update = self._queue[0]
+                    try:
+                        async with session.post(
+                            self.webhook_target, json=update, headers=headers
+                        ) as response:
+                            ok = response.status == 200
+                    except aiohttp.ClientError:
+                        ok = False
+                    if ok:
+                        self.webhook_acks.append((update["update_id"], time.monotonic()))
+                        self._queue.pop(0)
+                    else:
+                        await asyncio.sleep(0.1)
+        finally:
+            self._webhook_worker = None
 
     async def _notify(self) -> None:
         async with self._queue_changed:
@@ -520,6 +556,7 @@ class FakeTelegram:
 
     def _m_setWebhook(self, params: dict[str, str], uploads: dict[str, Upload]) -> Any:
         self.webhook = dict(params)
+        self._start_webhook_worker()
         return True
 
     async def _m_getUpdates(self, params: dict[str, str], uploads: dict[str, Upload]) -> Any:
