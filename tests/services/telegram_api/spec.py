@@ -116,7 +116,9 @@ class Spec:
             if not problems:
                 return []
             attempts.append(problems)
-        return attempts[0] if len(attempts) == 1 else [f"{path}: {value[:80]!r} is none of {types}"]
+        if len(attempts) == 1:
+            return attempts[0]
+        return [f"{path}: none of {types}; nearest: {'; '.join(min(attempts, key=len))}"]
 
     def _form_one(
         self, path: str, value: str, kind: str, params: dict[str, str | Upload]
@@ -201,11 +203,11 @@ class Spec:
                 continue
             attempts = [self.check_object(item, t, f"{path}.{name}") for t in field["types"]]
             if all(attempts):
-                problems += (
-                    attempts[0]
-                    if len(attempts) == 1
-                    else [f"{path}.{name}: none of {field['types']}"]
-                )
+                if len(attempts) == 1:
+                    problems += attempts[0]
+                else:
+                    nearest = "; ".join(min(attempts, key=len))
+                    problems.append(f"{path}.{name}: none of {field['types']}; nearest: {nearest}")
         if kind == "InlineKeyboardButton" and not problems:
             problems += _button(value, path)
         return problems
