@@ -106,6 +106,7 @@ class _Overall:
         self._finished: deque[float] = deque()
         self._in_flight = 0
         self._changed = asyncio.Condition()
+        self._turn = asyncio.Lock()
 
     def _wait_time(self) -> float | None:
         """Seconds until a send may start (0: now); None: when a send in flight ends."""
@@ -119,16 +120,19 @@ class _Overall:
         return None
 
     async def acquire(self, sleep: Callable[[float], Awaitable[None]]) -> None:
-        while True:
-            wait = self._wait_time()
-            if wait is not None and wait <= 0:
-                self._in_flight += 1
-                return
-            if wait is not None:
-                await sleep(wait)
-                continue
-            async with self._changed:
-                await self._changed.wait()
+        # First come, first served, and only the first watches the window: thousands of
+        # waiting sends (a broadcast) must not all wake up for every slot.
+        async with self._turn:
+            while True:
+                wait = self._wait_time()
+                if wait is not None and wait <= 0:
+                    self._in_flight += 1
+                    return
+                if wait is not None:
+                    await sleep(wait)
+                    continue
+                async with self._changed:
+                    await self._changed.wait()
 
     async def release(self) -> None:
         self._in_flight -= 1
