@@ -108,7 +108,7 @@ class TelegramMessenger:
         attachments = [a for a in (message.image, message.file) if a is not None]
         caption = None
         if attachments and utf16_len(message.text) <= CAPTION_LIMIT:
-            caption = message.text  # short text rides along as the first attachment's caption
+            caption = message.text or None  # short text rides along as the first caption
         parts = [] if caption is not None else split_text(message.text)
         if not parts and not attachments:
             parts = [message.text.strip() or ELLIPSIS]  # Telegram refuses an empty message

@@ -185,3 +185,10 @@ async def test_unlinked_group_is_told_how_to_link_it(tmp_path: Path) -> None:
         assert "not linked to a branch" in hello and "/link_chat" in hello
         await say(bot, olga, "/link_chat london-hackney", chat)
         assert tg.texts(chat)[-1].startswith("This chat is now linked to London – Hackney.")
+        linked = tg.group("Hackney, second group")
+        await bot.link(linked, HACKNEY)
+        tg.add_bot(linked, by=olga)
+        await bot.settle()
+        assert tg.texts(linked) == [
+            "Hello! This chat belongs to London – Hackney. Send /help to see what I can do here."
+        ]
