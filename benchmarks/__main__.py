@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks import counting, inbound, voting
+from benchmarks import counting, inbound, telegram_burst, voting
 from tests.services.postgres import PostgresCluster
 
 
@@ -31,6 +31,7 @@ def main() -> None:
             asyncio.run(inbound.main(Path(tmp), urls[0]))
             asyncio.run(voting.main(Path(tmp), urls[1], urls[2]))
         counting.main()
+        telegram_burst.main()
     finally:
         if cluster is not None:
             cluster.stop()

@@ -40,9 +40,15 @@ async def _matrix(app: CoreApp, _c: OffsetClock, settings: Settings, stop: async
     await serve(app, settings, stop)
 
 
-# The adapters this version ships. Telegram, Discord and Matrix join as their issues land.
+async def _telegram(app: CoreApp, clock: OffsetClock, s: Settings, stop: asyncio.Event) -> None:
+    from bots.telegram.main import serve
+
+    await serve(app, clock, s, stop)
+
+
+# The adapters this version ships.
 ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
-    {"console": _console, "discord": _discord, "matrix": _matrix}
+    {"console": _console, "discord": _discord, "matrix": _matrix, "telegram": _telegram}
 )
 
 

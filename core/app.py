@@ -286,11 +286,20 @@ class CoreApp:
             await self._apologise(inbound, messenger)
             return
         fallback = DirectFallback.for_sender(inbound, ctx.account.display_name, ctx.translator)
-        await self.deliver(ctx.outbox.deliveries, fallback)
-        if isinstance(inbound, ButtonPressed):
-            # "I have sent you…" would be untrue when the DM met closed doors: they were
-            # told so instead.
-            note = None if fallback is not None and fallback.noted else ctx.acknowledgement
+        deliveries = ctx.outbox.deliveries
+        if not isinstance(inbound, ButtonPressed):
+            await self.deliver(deliveries, fallback)
+        elif fallback is None or not any(fallback.covers(d) for d in deliveries):
+            # As soon as the press is committed, before the replies: they may wait for a
+            # platform's rate limits, while the presser's spinner (Telegram) or the
+            # interaction's deadline (Discord) cannot.
+            await self._acknowledge(messenger, inbound, ctx.acknowledgement)
+            await self.deliver(deliveries, fallback)
+        else:
+            # A private reply to the presser may meet closed doors; then "I have sent
+            # you…" would be untrue, and they are told so instead of the note.
+            await self.deliver(deliveries, fallback)
+            note = None if fallback.noted else ctx.acknowledgement
             await self._acknowledge(messenger, inbound, note)
 
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
@@ -466,7 +475,11 @@ class CoreApp:
         elif delivery.action is ChatAction.DECLINE_JOIN:
             await messenger.decline_join_request(chat_id, user_id)
         elif delivery.action is ChatAction.INVITE:
-            await messenger.invite(chat_id, user_id)
+            link = await messenger.invite(chat_id, user_id)
+            if link is not None:  # an invite link: it reaches the person privately
+                lead = delivery.message
+                text = f"{lead.text}\n{link}" if lead.text else link
+                await messenger.send_direct(user_id, OutgoingMessage(text, rtl=lead.rtl))
 
     async def _acknowledge_press(self, press: ButtonPressed, text: str | None) -> None:
         messenger = self._messengers.get(press.platform)

@@ -215,3 +215,26 @@ def test_decision_defaults_name_existing_branches(tmp_path: Path) -> None:
         data["decisions"] = {"members_may_propose": ["atlantis"]}
 
     assert "decisions.members_may_propose[0]: no branch 'atlantis'" in break_org(tmp_path, change)
+
+
+def test_telegram_webhook_settings(tmp_path: Path) -> None:
+    organisation = Path(__file__).resolve().parents[1] / "config" / "organisation.toml"
+    path = tmp_path / "iopsbot.toml"
+    path.write_text(
+        f'[bot]\norganisation = "{organisation}"\n[telegram]\nmode = "webhook"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="webhook_url"):
+        load_settings(path, environ={})
+    path.write_text(
+        f'[bot]\norganisation = "{organisation}"\n[telegram]\nmode = "webhook"\n'
+        'webhook_url = "https://bot.example.org/tg"\n',
+        encoding="utf-8",
+    )
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot"}
+    settings = load_settings(path, environ=env)
+    assert settings.telegram_api_url == "http://127.0.0.1:9/bot"
+    assert not settings.has_credentials("telegram")  # webhook mode needs its secret too
+    settings = load_settings(path, environ={**env, "TELEGRAM_WEBHOOK_SECRET": "s3cret-value"})
+    assert settings.has_credentials("telegram")
+    assert "s3cret-value" in settings.secret_values()

@@ -89,9 +89,10 @@ class ConsoleMessenger:
         """Prints that the bot turned down ``user_id``'s request to join."""
         self._line(chat_id, f"declines the join request of {user_id}")
 
-    async def invite(self, chat_id: str, user_id: str) -> None:
-        """Prints that the bot invited ``user_id`` into the chat."""
+    async def invite(self, chat_id: str, user_id: str) -> str | None:
+        """Prints that the bot invited ``user_id`` into the chat (directly: no link)."""
         self._line(chat_id, f"invites {user_id} (:chat {chat_id} to enter)")
+        return None
 
     async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
         """Never called: a terminal has no native events (``native_events`` is False)."""

@@ -215,17 +215,20 @@ class DiscordMessenger:
                 roles.append(role)
         return roles
 
-    async def invite(self, chat_id: str, user_id: str) -> None:
+    async def invite(self, chat_id: str, user_id: str) -> str | None:
         """Lets an approved member into a branch's channel: grants that branch's roles.
 
         On Discord, what a member can see is decided by roles: the role configured for the
         branch the channel is linked to (``[discord.roles]``) and the member role. Someone
         not in the server yet gets a one-use invite to the channel, privately.
+
+        Returns:
+            The invite link for someone not in the server yet (the core sends it), else None.
         """
         channel = await self._channel(chat_id)
         guild: discord.Guild | None = getattr(channel, "guild", None)
         if guild is None:
-            return
+            return None
         member = guild.get_member(int(user_id))
         if member is None:
             try:
@@ -236,11 +239,12 @@ class DiscordMessenger:
                     max_uses=1,
                     unique=True,
                 )
-                await self.send_direct(user_id, OutgoingMessage(invite.url))
-                return
+                # The core sends the link privately, after a note in the person's language.
+                return str(invite.url)
         roles = [r for r in await self._roles_for(guild, chat_id) if r not in member.roles]
         if roles:
             await member.add_roles(*roles)
+        return None
 
     async def approve_join_request(self, chat_id: str, user_id: str) -> None:
         """Never asked (no join requests on Discord); it would mean the same as an invite."""

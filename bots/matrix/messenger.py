@@ -260,11 +260,12 @@ class MatrixMessenger:
     async def acknowledge(self, press: ButtonPressed, text: str | None = None) -> None:
         """Never needed: Matrix has no button presses to acknowledge."""
 
-    async def invite(self, chat_id: str, user_id: str) -> None:
-        """Invites ``user_id`` into the room."""
+    async def invite(self, chat_id: str, user_id: str) -> str | None:
+        """Invites ``user_id`` into the room (a Matrix invite needs no link: None)."""
         await self._expect(
             RoomInviteResponse, lambda: self.client.room_invite(chat_id, user_id), "invite"
         )
+        return None
 
     async def approve_join_request(self, chat_id: str, user_id: str) -> None:
         """Lets a person who knocked in: on Matrix, an invitation answers a knock."""

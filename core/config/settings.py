@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.config.errors import ConfigError
 from core.config.loading import read_toml, validate
@@ -53,10 +53,26 @@ class BotSettings(_Strict):
 
 
 class TelegramSettings(_Strict):
-    """``[telegram]``."""
+    """``[telegram]``.
+
+    ``mode = "webhook"`` has Telegram post updates to ``webhook_url`` (served locally on
+    ``webhook_listen``:``webhook_port``, behind a TLS proxy), each carrying the secret token
+    from the environment variable named by ``webhook_secret_env``.
+    """
 
     token_env: str = "TELEGRAM_BOT_TOKEN"
     api_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+
+    @model_validator(mode="after")
+    def _webhook(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url.startswith("https://"):
+            raise ValueError("webhook mode needs webhook_url, an https:// URL Telegram can reach")
+        return self
 
 
 class DiscordSettings(_Strict):
@@ -166,6 +182,8 @@ class Settings:
         if platform == "matrix":
             has_secret = "matrix_password" in self.secrets or "matrix_access_token" in self.secrets
             return bool(self.matrix_homeserver and self.matrix_user_id and has_secret)
+        if platform == "telegram" and self.file.telegram.mode == "webhook":
+            return "telegram_token" in self.secrets and "telegram_webhook_secret" in self.secrets
         return f"{platform}_token" in self.secrets
 
     def secret_values(self) -> list[str]:
@@ -236,6 +254,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         for name, var in (
             ("secret_key", file.bot.secret_key_env),
             ("telegram_token", file.telegram.token_env),
+            ("telegram_webhook_secret", file.telegram.webhook_secret_env),
             ("discord_token", file.discord.token_env),
             ("matrix_password", file.matrix.password_env),
             ("matrix_access_token", file.matrix.access_token_env),

@@ -15,7 +15,7 @@ from core.i18n.message import _
 from core.members.models import Role
 from core.members.service import has_role
 from core.messaging.context import Context
-from core.messaging.inbound import CommandReceived
+from core.messaging.inbound import BotAddedToChat, CommandReceived
 from core.messaging.router import CommandSpec, Router, Where
 
 
@@ -30,7 +30,8 @@ class ChatLinking:
         self._router = router
 
     def register(self) -> None:
-        """Registers /link_chat (in group chats)."""
+        """Registers /link_chat (in group chats) and the bot's introduction in new chats."""
+        self._router.bot_added(self.introduce)
         self._router.command(
             CommandSpec(
                 "link_chat",
@@ -42,6 +43,30 @@ class ChatLinking:
 
     def _name(self, ctx: Context, branch: Branch) -> str:
         return branch_name(branch, ctx.services.organisation, ctx.translator.language)
+
+    async def introduce(self, ctx: Context, event: BotAddedToChat) -> None:
+        """The bot was added to a group: says whose chat it is, or how to link it.
+
+        An unlinked chat is where people would otherwise try commands and get nothing
+        useful, so it is told politely what the bot needs first, and by whom.
+        """
+        if ctx.in_private:
+            return
+        if ctx.branch is not None:
+            ctx.reply(
+                _(
+                    "Hello! This chat belongs to {branch}. Send /help to see what I can do here.",
+                    branch=self._name(ctx, ctx.branch),
+                )
+            )
+            return
+        ctx.reply(
+            _(
+                "Hello! This chat is not linked to a branch of the organisation yet, so I can't "
+                "do much here. An organiser of a branch can link it by sending /link_chat "
+                "with the branch's code, for example /link_chat london-hackney."
+            )
+        )
 
     async def link(self, ctx: Context, command: CommandReceived) -> None:
         """Links the chat to the branch named by its slug, for that branch's organisers."""

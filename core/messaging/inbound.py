@@ -101,6 +101,15 @@ class JoinRequested(InboundBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BotAddedToChat(InboundBase):
+    """The bot itself was added to ``chat`` (by ``sender``): a group it has not served yet.
+
+    The core introduces itself there; a chat that is not linked to a branch is told how an
+    organiser links it.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
 class PhotoReceived(InboundBase):
     """A picture sent to the bot (a member's photo, during onboarding or later).
 
@@ -159,4 +168,5 @@ Inbound = (
     | PhotoReceived
     | PollAnswered
     | Unreadable
+    | BotAddedToChat
 )

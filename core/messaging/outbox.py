@@ -52,7 +52,8 @@ class Delivery:
 
     Attributes:
         platform: The platform to send it on.
-        message: Already rendered and fitted to that platform (empty for an action).
+        message: Already rendered and fitted to that platform (for an invitation, the
+            words that lead its link; empty for other actions).
         chat_id: A chat to post in, or
         direct_to: a person (platform user id) to message privately, or
         edit: a posted message to replace (its platform message id, in ``chat_id``).
@@ -151,11 +152,26 @@ class Outbox:
             Delivery(posted.platform, message, chat_id=posted.chat_id, edit=posted.message_id)
         )
 
-    def act(self, platform: str, action: ChatAction, chat_id: str, user_id: str) -> bool:
+    def act(
+        self,
+        platform: str,
+        action: ChatAction,
+        chat_id: str,
+        user_id: str,
+        note: OutgoingMessage | None = None,
+    ) -> bool:
         """Approves or declines a join request, or invites someone, once the work commits.
 
         Like messages, these are side effects that must not happen for a unit of work that
         is rolled back. Skipped (False) on platforms without the capability.
+
+        Args:
+            platform: Where.
+            action: What to do.
+            chat_id: The chat.
+            user_id: The person.
+            note: For an invitation, the words (in the invitee's language) sent before the
+                link on platforms whose invitations are links.
         """
         messenger = self.messengers.get(platform)
         if messenger is None:
@@ -166,7 +182,11 @@ class Outbox:
             return False
         self.deliveries.append(
             Delivery(
-                platform, OutgoingMessage(""), chat_id=chat_id, direct_to=user_id, action=action
+                platform,
+                note or OutgoingMessage(""),
+                chat_id=chat_id,
+                direct_to=user_id,
+                action=action,
             )
         )
         return True

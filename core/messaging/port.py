@@ -37,7 +37,7 @@ class Capabilities:
         join_requests: The platform has join requests that the bot can approve or decline
             (Telegram's chat join requests, Matrix knocks).
         invites: The bot can invite a person into a chat (a Matrix invite, a one-time invite
-            link sent privately on Telegram or Discord).
+            link sent privately on Telegram or Discord; see :meth:`Messenger.invite`).
         native_events: The platform has its own scheduled events that gatherings are
             mirrored to (:meth:`Messenger.mirror_event`).
         polls: The platform shows :attr:`OutgoingMessage.poll` as its own poll and reports
@@ -111,8 +111,14 @@ class Messenger(Protocol):
         """Turns down a person's request to join a chat (``Capabilities.join_requests``)."""
         ...
 
-    async def invite(self, chat_id: str, user_id: str) -> None:
-        """Invites a person into a chat, as the platform does it (``Capabilities.invites``)."""
+    async def invite(self, chat_id: str, user_id: str) -> str | None:
+        """Invites a person into a chat, as the platform does it (``Capabilities.invites``).
+
+        Returns:
+            None when the platform invited the person itself (a Matrix invite). A link
+            (a one-time Telegram invite link) when the invitation is a link that the person
+            must be sent: the core then sends it privately, after its own words.
+        """
         ...
 
     async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:

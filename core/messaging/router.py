@@ -18,6 +18,7 @@ from core.messaging.choices import offered, person_key
 from core.messaging.commands import is_valid_command_name
 from core.messaging.context import Context
 from core.messaging.inbound import (
+    BotAddedToChat,
     ButtonPressed,
     CommandReceived,
     Inbound,
@@ -38,6 +39,7 @@ EventHandler = Callable[[Context, MemberJoined | JoinRequested], Awaitable[None]
 PhotoHandler = Callable[[Context, PhotoReceived], Awaitable[bool]]
 PollHandler = Callable[[Context, list[Action]], Awaitable[None]]
 MAX_POLL_ANSWERS = 36  # as many as a decision has options (one digit each)
+ArrivalHandler = Callable[[Context, BotAddedToChat], Awaitable[None]]
 
 
 class Where(StrEnum):
@@ -78,6 +80,7 @@ class Router:
         self._photos: list[PhotoHandler] = []
         self._events: dict[type, list[EventHandler]] = {MemberJoined: [], JoinRequested: []}
         self._polls: dict[str, PollHandler] = {}
+        self._arrivals: list[ArrivalHandler] = []
 
     def command(self, spec: CommandSpec) -> None:
         """Registers a command; names are unique."""
@@ -131,6 +134,10 @@ class Router:
     def event(self, kind: type[MemberJoined] | type[JoinRequested], handler: EventHandler) -> None:
         """Registers a handler of joins or join requests."""
         self._events[kind].append(handler)
+
+    def bot_added(self, handler: ArrivalHandler) -> None:
+        """Registers a handler of the bot's own arrival in a chat."""
+        self._arrivals.append(handler)
 
     @property
     def commands(self) -> list[CommandSpec]:
@@ -186,6 +193,9 @@ class Router:
                     return
             if ctx.in_private:
                 ctx.reply(_("I answer to commands. Send /help to see what you can do here."))
+        elif isinstance(inbound, BotAddedToChat):
+            for arrival_handler in self._arrivals:
+                await arrival_handler(ctx, inbound)
         else:
             for event_handler in self._events[type(inbound)]:
                 await event_handler(ctx, inbound)

@@ -972,7 +972,23 @@ class Onboarding:
             if chat.platform not in self.services.messengers:
                 continue
             if chat.platform in on and (chat.platform, chat.external_id) not in let_in:
-                outbox.act(chat.platform, ChatAction.INVITE, chat.external_id, on[chat.platform])
+                # Where an invitation is a link, these words lead it, in the invitee's language.
+                reader = found[1] if found else self.services.catalogs.get(chapter.language)
+                chapter_name = branch_label(chapter, organisation, reader.language)
+                note = reader.render(
+                    _(
+                        "Your personal link to join “{chat}”, a chat of {chapter}:",
+                        chat=chat.title or chapter_name,
+                        chapter=chapter_name,
+                    )
+                )
+                outbox.act(
+                    chat.platform,
+                    ChatAction.INVITE,
+                    chat.external_id,
+                    on[chat.platform],
+                    OutgoingMessage(note, rtl=reader.rtl),
+                )
             if application.announce:
                 translator = self.services.catalogs.get(branch.language)
                 text = translator.render(

@@ -134,9 +134,10 @@ class FakeMessenger:
         """Records a declined join request."""
         self._act("decline_join", chat_id, user_id)
 
-    async def invite(self, chat_id: str, user_id: str) -> None:
-        """Records an invitation into a chat."""
+    async def invite(self, chat_id: str, user_id: str) -> str | None:
+        """Records an invitation into a chat (the fake invites directly: no link)."""
         self._act("invite", chat_id, user_id)
+        return None
 
     async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
         """Records a native event (created, updated or cancelled) as it now stands."""
