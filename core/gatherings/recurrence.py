@@ -169,6 +169,8 @@ def normalise(text: str, start: datetime, zone: str, until: date | None = None) 
         )
     if unknown or "FREQ" not in parts:
         raise _bad_rule(raw)
+    if parts["FREQ"] not in ("SECONDLY", "MINUTELY", "HOURLY", *_DAILY_OR_SLOWER):
+        raise _bad_rule(raw)
     if parts["FREQ"] not in _DAILY_OR_SLOWER:
         raise UserError(
             _("A gathering repeats at most once a day: use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
@@ -185,9 +187,30 @@ def normalise(text: str, start: datetime, zone: str, until: date | None = None) 
     normal = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
         rrulestr(normal, dtstart=start.astimezone(ZoneInfo(zone)))
-    except (ValueError, TypeError, IndexError, KeyError):
+        satisfiable = _ever(parts, start.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError):
         raise _bad_rule(raw) from None
+    if not satisfiable:
+        raise UserError(
+            _("That rule never gives a date (like 30 February). Please check it.")
+        )
     return normal
+
+
+def _ever(parts: Mapping[str, str], start: datetime) -> bool:
+    """Whether the rule's filters ever match, answered in bounded time.
+
+    dateutil only stops walking at a result past UNTIL or at the year 9999, so a rule
+    whose filters never match (30 February) would walk for tens of seconds. The Gregorian
+    calendar repeats exactly every 400 years (146,097 days: whole weeks and months), so the
+    same rule started a multiple of 400 years later matches exactly as often; started in
+    the last cycle before 9999, the walk is short either way.
+    """
+    filters = {k: v for k, v in parts.items() if k not in ("COUNT", "UNTIL")}
+    cycles = (9999 - start.year) // 400
+    shifted = start.replace(year=start.year + 400 * cycles)
+    text = ";".join(f"{name}={value}" for name, value in filters.items())
+    return next(iter(rrulestr(text, dtstart=shifted)), None) is not None
 
 
 def _until_stamp(day: date, zone: str) -> str:
