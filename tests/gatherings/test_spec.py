@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -144,10 +145,8 @@ def test_reminder_kinds_and_their_grace() -> None:
 
 @given(st.text(max_size=300))
 def test_any_line_is_parsed_or_refused_with_a_user_error(line: str) -> None:
-    try:
+    with contextlib.suppress(UserError):
         resolve(parse_gathering(line), NOW, DEFAULTS)
-    except UserError:
-        pass
 
 
 @given(
