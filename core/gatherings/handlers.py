@@ -420,9 +420,7 @@ class Gatherings:
         if plan.capacity is not None:
             lines.append(t.render(_("👥 Places: {count}", count=plan.capacity)))
         if plan.reminders:
-            spans = ", ".join(
-                render.relative(t, timedelta(minutes=m)).strip() for m in plan.reminders
-            )
+            spans = ", ".join(render.length_text(t, timedelta(minutes=m)) for m in plan.reminders)
             lines.append(t.render(_("⏰ Reminders: {when} before", when=spans)))
         return "\n".join(lines)
 

@@ -191,9 +191,7 @@ def normalise(text: str, start: datetime, zone: str, until: date | None = None) 
     except (ValueError, TypeError, IndexError, KeyError, OverflowError):
         raise _bad_rule(raw) from None
     if not satisfiable:
-        raise UserError(
-            _("That rule never gives a date (like 30 February). Please check it.")
-        )
+        raise UserError(_("That rule never gives a date (like 30 February). Please check it."))
     return normal
 
 

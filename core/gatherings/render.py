@@ -90,6 +90,11 @@ def relative(translator: Translator, delta: timedelta) -> str:
     return format_timedelta(delta, add_direction=True, threshold=1.0, locale=translator.locale)
 
 
+def length_text(translator: Translator, delta: timedelta) -> str:
+    """``1 week``, ``2 hours``, in the reader's language."""
+    return format_timedelta(delta, threshold=1.0, locale=translator.locale)
+
+
 def notes(translator: Translator, gathering: Gathering) -> list[str]:
     """The place, the link and the practical notes, one line each."""
     t = translator
