@@ -75,3 +75,9 @@ def reminders_in(sc: Scenario, chat: str, platform: str = "fake") -> list[Posted
 
 def ack(sc: Scenario, platform: str = "fake") -> str | None:
     return sc.messenger(platform).acknowledged[-1][1]
+
+
+async def press_on(person: Person, posted: Posted, label: str, chat: str) -> list[Posted]:
+    """Presses a button of one particular message (not just the latest with that label)."""
+    [button] = [b for b in posted.message.all_buttons() if b.label == label]
+    return await person.presses_data(button.action, chat, posted.message_id)

@@ -9,6 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from core.members.models import Role
+from core.messaging.actions import Action
 from core.testing import Scenario
 from core.testing.fake_messenger import FULL, TEXT_ONLY, FakeMessenger
 from tests.gatherings.helpers import (
@@ -173,8 +174,6 @@ async def test_stale_forged_and_cancelled_buttons(sc: Scenario) -> None:
     [forged] = await bob.presses_data(going[:-1] + "x", chat=tg)
     assert forged.text == "That button is not valid (it may be out of date). Please start again."
     signer = sc.app.services.signer
-    from core.messaging.actions import Action
-
     [missing] = await bob.presses_data(signer.encode(Action("gr", ("99", "0", "g"))), chat=tg)
     assert missing.text == "There is no gathering #99."
     [no_date] = await bob.presses_data(signer.encode(Action("gr", ("1", "20261207", "g"))), chat=tg)
@@ -242,8 +241,11 @@ async def test_the_guided_conversation(sc: Scenario) -> None:
     [length] = await olga.says("2026-12-03 18:30")
     assert length.labels == ["1 hour", "2 hours", "3 hours", "Cancel"]
     [place] = await olga.says("20:00")
+    assert place.message.asks_for_text == "Place"
     [online] = await olga.says("Library, 2nd floor")
+    assert online.labels == ["Skip", "Cancel"]
     [places] = await olga.presses("Skip")
+    assert places.labels == ["No limit", "Cancel"]
     [childcare] = await olga.says("25")
     assert childcare.labels == ["Yes", "No", "Cancel"]
     [repeat] = await olga.presses("Yes")
