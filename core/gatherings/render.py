@@ -86,8 +86,14 @@ def times_for(
 
 
 def relative(translator: Translator, delta: timedelta) -> str:
-    """``in 2 hours``, ``in 1 week``, in the reader's language."""
-    return format_timedelta(delta, add_direction=True, threshold=1.0, locale=translator.locale)
+    """``in 2 hours``, ``in 1 week``, in the reader's language.
+
+    Rounded to five minutes first: a reminder sent a few seconds after its moment still
+    says "in 1 day", not "in 24 hours".
+    """
+    step = timedelta(minutes=5)
+    rounded = step * round(delta / step)
+    return format_timedelta(rounded, add_direction=True, threshold=1.0, locale=translator.locale)
 
 
 def length_text(translator: Translator, delta: timedelta) -> str:
