@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config.organisation import OrganisationConfig
 from core.db.database import Database
+from core.db.migrate import current_revision, head_revision
 from core.decisions.posting import branch_name
 from core.federation.models import Branch
 from core.federation.service import ancestor_ids, branch_by_slug
@@ -108,15 +109,24 @@ async def for_member(
     return await build(session, organisation, found, name, t, now)
 
 
+class CalendarUnavailable(Exception):
+    """The calendar cannot be made (the database is not migrated); the message says why."""
+
+
 async def branch_file(
     database_url: str, organisation: OrganisationConfig, slug: str, now: datetime
 ) -> bytes | None:
     """The calendar file of the branch ``slug`` (for ``iopsbot calendar``); None if none.
 
     Notes are in the branch's language.
+
+    Raises:
+        CalendarUnavailable: The database is missing migrations.
     """
     db = Database(database_url)
     try:
+        if await current_revision(db) != head_revision():
+            raise CalendarUnavailable("the database is not up to date: run `iopsbot db upgrade`")
         async with db.sessions() as session:
             branch = await branch_by_slug(session, slug)
             if branch is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.test_console import console
+from icalendar import Calendar
+
+from tests.test_console import console, run_cli
 
 
 def test_a_gathering_with_three_answers_and_its_reminders(tmp_path: Path) -> None:
@@ -62,3 +64,27 @@ def test_a_gathering_with_three_answers_and_its_reminders(tmp_path: Path) -> Non
     assert "[london-hackney] bot: ⏰ Reminder: Welcome event starts in 2 hours." in two_hours
     assert "[dm:bob] bot: ⏰ Reminder: Welcome event starts in 2 hours." in two_hours
     assert out.count("⏰ Reminder") == 6
+
+
+def test_the_calendar_of_a_branch_from_the_command_line(tmp_path: Path) -> None:
+    start = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%d")
+    console(
+        tmp_path,
+        ":join london-hackney organiser\n:chat london-hackney\n"
+        f'/gathering "Chapter meeting" {start} 19:00 --repeat weekly\n'
+        f"/gathering_edit 1 skip {(datetime.now(UTC) + timedelta(days=12)).date()}\n",
+    )
+    result = run_cli(tmp_path, "calendar", "london-hackney")
+    assert result.returncode == 0, result.stderr
+    [event] = Calendar.from_ical(result.stdout.encode()).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Chapter meeting"
+    assert event["RRULE"].to_ical() == b"FREQ=WEEKLY"
+    assert len(event["EXDATE"].dts) == 1
+    assert event.decoded("SEQUENCE") == 1
+    missing = run_cli(tmp_path, "calendar", "atlantis")
+    assert (missing.returncode, missing.stderr.strip()) == (2, "iopsbot: no branch 'atlantis'")
+    fresh = run_cli(tmp_path / "nowhere", "calendar", "london-hackney")
+    assert fresh.returncode == 2
+    assert fresh.stderr.strip() == (
+        "iopsbot: the database is not up to date: run `iopsbot db upgrade`"
+    )
