@@ -853,12 +853,9 @@ class Gatherings:
             )
 
         await posting.to_chats(session, self.services, outbox, gathering, change)
-        told: set[int] = set()
-        for member_id, _key in await service.answered(session, gathering.id, only):
-            if member_id in told:
-                continue
-            told.add(member_id)
-            await posting.to_member(session, self.services, outbox, member_id, change)
+        answered = await service.answered(session, gathering.id, only)
+        told = list(dict.fromkeys(member_id for member_id, _key in answered))
+        await posting.to_members(session, self.services, outbox, told, change)
 
     async def _open_keys(
         self, session: AsyncSession, gathering: Gathering, now: datetime
@@ -906,10 +903,12 @@ class Gatherings:
             )
 
         await posting.to_chats(job.session, self.services, job.outbox, gathering, reminder)
-        for member_id, _key in await service.answered(
+        coming = await service.answered(
             job.session, gathering.id, occurrence.key, service.ATTENDING
-        ):
-            await posting.to_member(job.session, self.services, job.outbox, member_id, reminder)
+        )
+        await posting.to_members(
+            job.session, self.services, job.outbox, [m for m, _key in coming], reminder
+        )
 
     async def job_advance(self, job: JobContext) -> None:
         """An occurrence is over (or the horizon moved): book ahead, show the next one."""
