@@ -390,16 +390,6 @@ async def set_exception(
     await session.flush()
 
 
-def is_one_off(gathering: Gathering) -> bool:
-    """Whether it does not repeat."""
-    return gathering.rrule is None
-
-
-def occurrence_arg(key: int) -> str:
-    """An occurrence key as a button argument."""
-    return str(key)
-
-
 def parse_occurrence_arg(raw: str) -> int:
     """A button's occurrence key.
 
