@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bots import runner, tally
@@ -13,6 +14,7 @@ from core import __version__
 from core.app import DatabaseNotReady
 from core.config.errors import ConfigError
 from core.config.settings import PLATFORMS, Settings, check_file, load_settings
+from core.gatherings.calendars import CalendarUnavailable, branch_file
 from core.logs import configure_logging
 
 
@@ -43,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", type=Path, help="a settings or organisation file")
     tally_parser = sub.add_parser("tally", help="recount a ballot file offline")
     tally.add_arguments(tally_parser)
+    calendar = sub.add_parser("calendar", help="print a branch's gatherings as an .ics file")
+    calendar.add_argument("branch", help="the branch's short name (slug), e.g. london-hackney")
     return parser
 
 
@@ -61,6 +65,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"{path}: valid {kind} file")
         return 0
     settings = load_settings(args.config)
+    if args.command == "calendar":
+        try:
+            content = asyncio.run(
+                branch_file(
+                    settings.database_url, settings.organisation, args.branch, datetime.now(UTC)
+                )
+            )
+        except CalendarUnavailable as exc:
+            print(f"iopsbot: {exc}", file=sys.stderr)
+            return 2
+        if content is None:
+            print(f"iopsbot: no branch {args.branch!r}", file=sys.stderr)
+            return 2
+        sys.stdout.buffer.write(content)
+        return 0
     if args.command == "db":
         _logging(settings, quiet=True)
         before, after = asyncio.run(runner.migrate(settings))

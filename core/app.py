@@ -28,6 +28,7 @@ from core.federation.service import (
     resolve_chat,
     sync_branches,
 )
+from core.gatherings.handlers import Gatherings
 from core.greeting.handlers import Greeting
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
@@ -132,6 +133,10 @@ class CoreApp:
         # Before decisions: an answer the member was asked for wins over "vote …" text.
         Profile(self.router).register()
         onboarding.register()
+        # Before decisions: a typed answer to the guided /gathering wins over "vote …" text.
+        gatherings = Gatherings(self.router, self.scheduler, self.services)
+        gatherings.register()
+        onboarding.welcome_notes.append(gatherings.welcome_note)
         decisions = Decisions(self.router, self.scheduler, self.services)
         decisions.register()
         Recall(decisions).register()

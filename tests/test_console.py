@@ -120,10 +120,7 @@ def test_check_config_and_version(tmp_path: Path) -> None:
 def test_run_refuses_what_cannot_start_in_one_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", "--platform", "telegram")
     assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == "iopsbot: the telegram adapter is not part of this version of iopsbot yet"
-    )
+    assert result.stderr.strip() == "iopsbot: telegram: no credentials in the environment"
     result = run_cli(tmp_path, "console")  # the database was never migrated
     assert result.returncode == 2
     assert result.stderr.strip() == (

@@ -197,6 +197,28 @@ class DecisionDefaults(_Strict):
         return tuple(sorted(set(value), reverse=True))
 
 
+class GatheringDefaults(_Strict):
+    """How gatherings are set up unless the organiser who announces one says otherwise.
+
+    Attributes:
+        reminder_hours: Reminders before each occurrence, in hours (168 = a week).
+        duration_minutes: How long a gathering lasts when no end is given.
+        horizon_days: How far ahead a repeating gathering's reminders are booked; the
+            rest are booked as time passes.
+    """
+
+    reminder_hours: tuple[int, ...] = (168, 24, 2)
+    duration_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    horizon_days: int = Field(default=90, ge=35, le=366)
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(value) > 6 or any(not 1 <= hours <= 30 * 24 for hours in value):
+            raise ValueError("at most 6 reminders, each between 1 and 720 hours before")
+        return tuple(sorted(set(value), reverse=True))
+
+
 class OrganisationConfig(_Strict):
     """The whole ``organisation.toml``."""
 
@@ -204,6 +226,7 @@ class OrganisationConfig(_Strict):
     texts: dict[str, dict[str, str]]
     branches: tuple[BranchConfig, ...] = Field(min_length=1)
     decisions: DecisionDefaults = Field(default_factory=DecisionDefaults)
+    gatherings: GatheringDefaults = Field(default_factory=GatheringDefaults)
 
     def branch(self, slug: str) -> BranchConfig | None:
         """The configured branch with ``slug``, if any."""

@@ -11,6 +11,7 @@ def all_metadata() -> MetaData:
     import core.db.state
     import core.decisions.models
     import core.federation.models
+    import core.gatherings.models
     import core.members.models
     import core.messaging.choices
     import core.messaging.models

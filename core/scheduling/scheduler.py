@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
@@ -136,6 +136,27 @@ class Scheduler:
         )
         job_id: int | None = await session.scalar(statement)
         return job_id
+
+    async def cancel(self, session: AsyncSession, dedup_prefix: str) -> int:
+        """Forgets the pending jobs whose dedup key starts with ``dedup_prefix``.
+
+        In the caller's transaction: a gathering moved to another time drops its booked
+        reminders and books new ones in the same commit. Jobs already running or done are
+        left alone. The rows are deleted, not marked, so that a key booked again later (a
+        time changed and changed back) is booked anew.
+
+        Returns:
+            How many jobs were cancelled.
+        """
+        result = await session.execute(
+            delete(Job)
+            .where(
+                Job.status == JobStatus.PENDING.value,
+                Job.dedup_key.startswith(dedup_prefix, autoescape=True),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending job is due."""
