@@ -259,8 +259,10 @@ class DiscordMessenger:
         """Creates, updates or cancels the server's scheduled event for a gathering.
 
         The event is "external" (a place or a link, not a voice channel) in the server of
-        the linked channel. A cancelled gathering cancels a scheduled event, or ends one
-        already under way.
+        the linked channel. Discord requires a location (1–100 characters) for such an
+        event: a gathering with neither a place nor a link shows the channel where it was
+        announced. A cancelled gathering cancels a scheduled event, or ends one already
+        under way.
 
         Returns:
             The scheduled event's id ("" for a cancellation of nothing).
@@ -272,7 +274,7 @@ class DiscordMessenger:
             "description": event.description[:MAX_EVENT_DESCRIPTION],
             "start_time": event.start,
             "end_time": event.end,
-            "location": event.location[:MAX_EVENT_LOCATION],
+            "location": (event.location.strip() or f"#{channel.name}")[:MAX_EVENT_LOCATION],
         }
         if existing is None or not existing.isdecimal():
             if event.cancelled:

@@ -13,29 +13,35 @@ from types import MappingProxyType
 
 from core.i18n.message import Msg, _, pgettext
 
+# The context is written out in every call below: Babel extracts only literal contexts.
 CONTEXT = "command name: one lowercase word, no spaces"
 
 COMMAND_NAMES: Mapping[str, Msg] = MappingProxyType(
     {
-        "start": pgettext(CONTEXT, "start"),
-        "help": pgettext(CONTEXT, "help"),
-        "language": pgettext(CONTEXT, "language"),
-        "profile": pgettext(CONTEXT, "profile"),
-        "join": pgettext(CONTEXT, "join"),
-        "decide": pgettext(CONTEXT, "decide"),
-        "decisions": pgettext(CONTEXT, "decisions"),
-        "vote": pgettext(CONTEXT, "vote"),
-        "close": pgettext(CONTEXT, "close"),
-        "extend": pgettext(CONTEXT, "extend"),
-        "cancel": pgettext(CONTEXT, "cancel"),
-        "recall": pgettext(CONTEXT, "recall"),
-        "export": pgettext(CONTEXT, "export"),
-        "link": pgettext(CONTEXT, "link"),
-        "role": pgettext(CONTEXT, "role"),
-        "roles": pgettext(CONTEXT, "roles"),
-        "link_chat": pgettext(CONTEXT, "link_chat"),
-        "mydata": pgettext(CONTEXT, "mydata"),
-        "forgetme": pgettext(CONTEXT, "forgetme"),
+        "start": pgettext("command name: one lowercase word, no spaces", "start"),
+        "help": pgettext("command name: one lowercase word, no spaces", "help"),
+        "language": pgettext("command name: one lowercase word, no spaces", "language"),
+        "profile": pgettext("command name: one lowercase word, no spaces", "profile"),
+        "join": pgettext("command name: one lowercase word, no spaces", "join"),
+        "gathering": pgettext("command name: one lowercase word, no spaces", "gathering"),
+        "gathering_edit": pgettext("command name: one lowercase word, no spaces", "gathering_edit"),
+        "gatherings": pgettext("command name: one lowercase word, no spaces", "gatherings"),
+        "attendees": pgettext("command name: one lowercase word, no spaces", "attendees"),
+        "calendar": pgettext("command name: one lowercase word, no spaces", "calendar"),
+        "decide": pgettext("command name: one lowercase word, no spaces", "decide"),
+        "decisions": pgettext("command name: one lowercase word, no spaces", "decisions"),
+        "vote": pgettext("command name: one lowercase word, no spaces", "vote"),
+        "close": pgettext("command name: one lowercase word, no spaces", "close"),
+        "extend": pgettext("command name: one lowercase word, no spaces", "extend"),
+        "cancel": pgettext("command name: one lowercase word, no spaces", "cancel"),
+        "recall": pgettext("command name: one lowercase word, no spaces", "recall"),
+        "export": pgettext("command name: one lowercase word, no spaces", "export"),
+        "link": pgettext("command name: one lowercase word, no spaces", "link"),
+        "role": pgettext("command name: one lowercase word, no spaces", "role"),
+        "roles": pgettext("command name: one lowercase word, no spaces", "roles"),
+        "link_chat": pgettext("command name: one lowercase word, no spaces", "link_chat"),
+        "mydata": pgettext("command name: one lowercase word, no spaces", "mydata"),
+        "forgetme": pgettext("command name: one lowercase word, no spaces", "forgetme"),
     }
 )
 
@@ -45,7 +51,7 @@ def localized_name(command: str) -> Msg | None:
     return COMMAND_NAMES.get(command)
 
 
-ARGUMENTS_NAME = pgettext(CONTEXT, "details")
+ARGUMENTS_NAME = pgettext("command name: one lowercase word, no spaces", "details")
 """The name of the one text option a slash command takes (what follows the command)."""
 
 ARGUMENTS_DESCRIPTION = _("What you would type after the command, if anything")
