@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from core.app import AppConfig, CoreApp
 from core.config.settings import Settings
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision, upgrade
+from core.gatherings.feeds import FeedSettings
 from core.scheduling.clock import OffsetClock
 
 log = logging.getLogger(__name__)
@@ -54,10 +56,16 @@ ADAPTERS: Mapping[str, AdapterRunner] = MappingProxyType(
 
 def app_config(settings: Settings) -> AppConfig:
     """The core's configuration from the process settings."""
+    calendars = settings.file.calendars
     return AppConfig(
         organisation=settings.organisation,
         default_language=settings.default_language,
         secret_key=settings.secrets.get("secret_key"),
+        calendar_feeds=(
+            FeedSettings(Path(calendars.directory), calendars.public_url or None)
+            if calendars.directory
+            else None
+        ),
     )
 
 

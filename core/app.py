@@ -28,6 +28,7 @@ from core.federation.service import (
     resolve_chat,
     sync_branches,
 )
+from core.gatherings.feeds import FeedSettings
 from core.gatherings.handlers import Gatherings
 from core.greeting.handlers import Greeting
 from core.i18n.catalogs import Catalogs
@@ -73,11 +74,13 @@ class AppConfig:
         organisation: The federation.
         default_language: Used when nothing is known of a reader.
         secret_key: Signs button actions; None keeps a generated key in the database.
+        calendar_feeds: Where the calendar feed files go; None: no feed files.
     """
 
     organisation: OrganisationConfig
     default_language: str
     secret_key: str | None = None
+    calendar_feeds: FeedSettings | None = None
 
 
 class CoreApp:
@@ -134,7 +137,9 @@ class CoreApp:
         Profile(self.router).register()
         onboarding.register()
         # Before decisions: a typed answer to the guided /gathering wins over "vote …" text.
-        gatherings = Gatherings(self.router, self.scheduler, self.services)
+        gatherings = Gatherings(
+            self.router, self.scheduler, self.services, self.config.calendar_feeds
+        )
         gatherings.register()
         onboarding.welcome_notes.append(gatherings.welcome_note)
         decisions = Decisions(self.router, self.scheduler, self.services)

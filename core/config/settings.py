@@ -132,6 +132,34 @@ class MatrixSettings(_Strict):
         return value
 
 
+class CalendarSettings(_Strict):
+    """``[calendars]``: the calendar feed files of branches and members.
+
+    Attributes:
+        directory: Where the bot keeps every branch's and member's ``.ics`` feed,
+            rewritten when gatherings change (relative to the working directory, like
+            the database file); empty: no feed files.
+        public_url: The address a web server serves that folder at, so that
+            ``/calendar`` tells members where their own feed is; empty: not told.
+    """
+
+    directory: str = ""
+    public_url: str = ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and (not value.startswith(("https://", "http://")) or " " in value):
+            raise ValueError("give the folder's web address, starting with https://")
+        return value
+
+    @model_validator(mode="after")
+    def _served_folder(self) -> CalendarSettings:
+        if self.public_url and not self.directory:
+            raise ValueError("public_url needs a directory to serve")
+        return self
+
+
 class SettingsFile(_Strict):
     """The whole file as written."""
 
@@ -140,6 +168,7 @@ class SettingsFile(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    calendars: CalendarSettings = Field(default_factory=CalendarSettings)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """Calendar files of a gathering, a branch and a member, built from the database.
 
 A file is generated from the current rows each time it is asked for (the announcement's
-button, ``/calendar``, ``iopsbot calendar BRANCH``), so it always reflects the last change;
-SEQUENCE and STATUS tell calendar programs what changed since they imported it.
+button, ``/calendar``, ``iopsbot calendar BRANCH``) or rewritten after a change (the feed
+files, see :mod:`.feeds`), so it always reflects the last change; SEQUENCE and STATUS tell
+calendar programs what changed since they imported it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +22,12 @@ from core.decisions.posting import branch_name
 from core.federation.models import Branch
 from core.federation.service import ancestor_ids, branch_by_slug
 from core.gatherings import ics
-from core.gatherings.models import Gathering, GatheringStatus
-from core.gatherings.recurrence import find_original
+from core.gatherings.models import Answer, Gathering, GatheringStatus
+from core.gatherings.recurrence import Series, find_original
 from core.gatherings.render import description_for_calendar
-from core.gatherings.service import gatherings_for_calendar, series_of
+from core.gatherings.service import answers_of, gatherings_for_calendar, series_of
 from core.i18n.catalogs import Catalogs
+from core.i18n.message import _
 from core.i18n.translator import Translator
 from core.members.models import Member
 
@@ -35,38 +38,128 @@ def uid_domain(organisation: OrganisationConfig) -> str:
     return f"{name or 'organisation'}.iopsbot"
 
 
-async def entry_for(
-    session: AsyncSession, organisation: OrganisationConfig, gathering: Gathering, t: Translator
-) -> ics.CalendarEntry:
-    """One gathering as a calendar entry (its notes in ``t``'s language)."""
-    series = await series_of(session, gathering)
-    skipped: list[datetime] = []
-    moved: list[tuple[datetime, datetime]] = []
-    for key, moved_to in sorted(series.changes.items()):
-        original = find_original(series, key)
-        if original is None:
-            continue
-        if moved_to is None:
-            skipped.append(original)
-        else:
-            moved.append((original, moved_to))
-    return ics.CalendarEntry(
-        uid=f"gathering-{gathering.id}@{uid_domain(organisation)}",
-        title=gathering.title,
-        description=description_for_calendar(t, gathering),
-        language=gathering.language,
-        zone=gathering.timezone,
-        start=gathering.starts_at,
-        duration=series.duration,
-        location=gathering.place,
-        url=gathering.online_url,
-        rule=gathering.rrule,
-        skipped=tuple(skipped),
-        moved=tuple(moved),
-        sequence=gathering.sequence,
-        cancelled=gathering.status == GatheringStatus.CANCELLED.value,
-        modified=gathering.updated_at,
-    )
+def answer_mark(t: Translator, answer: Answer) -> ics.Mark:
+    """How a member's answer shows in their own calendar, in their language."""
+    if answer is Answer.GOING:
+        return ics.Mark("✅", t.render(_("Your answer: going.")))
+    if answer is Answer.MAYBE:
+        return ics.Mark("🤔", t.render(_("Your answer: maybe.")))
+    if answer is Answer.WAITING:
+        return ics.Mark("⏳", t.render(_("You are on the waiting list.")))
+    return ics.Mark("❌", t.render(_("Your answer: can't come.")), free=True)
+
+
+class Builder:
+    """Builds calendar files from the database.
+
+    The files one builder makes share its work: each gathering's series and entry (per
+    language) are made once, and so are the serialised events and zones. Use one builder
+    for a batch of files made at one moment (``now``), then drop it.
+
+    Args:
+        session: The unit of work.
+        organisation: For the names and the UIDs.
+        now: The files' DTSTAMP.
+    """
+
+    def __init__(
+        self, session: AsyncSession, organisation: OrganisationConfig, now: datetime
+    ) -> None:
+        self.session = session
+        self.organisation = organisation
+        self.now = now
+        self._series: dict[int, Series] = {}
+        self._entries: dict[tuple[int, str], ics.CalendarEntry] = {}
+        self._pieces = ics.Pieces()
+
+    async def _series_of(self, gathering: Gathering) -> Series:
+        found = self._series.get(gathering.id)
+        if found is None:
+            found = self._series[gathering.id] = await series_of(self.session, gathering)
+        return found
+
+    async def entry(self, gathering: Gathering, t: Translator) -> ics.CalendarEntry:
+        """One gathering as a calendar entry (its notes in ``t``'s language)."""
+        cached = self._entries.get((gathering.id, t.language))
+        if cached is not None:
+            return cached
+        series = await self._series_of(gathering)
+        skipped: list[datetime] = []
+        moved: list[tuple[datetime, datetime]] = []
+        for key, moved_to in sorted(series.changes.items()):
+            original = find_original(series, key)
+            if original is None:
+                continue
+            if moved_to is None:
+                skipped.append(original)
+            else:
+                moved.append((original, moved_to))
+        entry = ics.CalendarEntry(
+            uid=f"gathering-{gathering.id}@{uid_domain(self.organisation)}",
+            title=gathering.title,
+            description=description_for_calendar(t, gathering),
+            language=gathering.language,
+            zone=gathering.timezone,
+            start=gathering.starts_at,
+            duration=series.duration,
+            location=gathering.place,
+            url=gathering.online_url,
+            rule=gathering.rrule,
+            skipped=tuple(skipped),
+            moved=tuple(moved),
+            sequence=gathering.sequence,
+            cancelled=gathering.status == GatheringStatus.CANCELLED.value,
+            modified=gathering.updated_at,
+        )
+        self._entries[(gathering.id, t.language)] = entry
+        return entry
+
+    async def _marked(
+        self, gathering: Gathering, t: Translator, answers: Mapping[int, Answer]
+    ) -> ics.CalendarEntry:
+        """The entry with the reader's answer on each occurrence they answered."""
+        entry = await self.entry(gathering, t)
+        if not answers:
+            return entry
+        series = await self._series_of(gathering)
+        marks: list[tuple[datetime, ics.Mark]] = []
+        for key, answer in sorted(answers.items()):
+            original = find_original(series, key)
+            if original is not None and series.changes.get(key, original) is not None:
+                marks.append((original, answer_mark(t, answer)))
+        return replace(entry, marks=tuple(marks))
+
+    async def file(
+        self,
+        gatherings: Sequence[Gathering],
+        name: str,
+        t: Translator,
+        answers: Mapping[int, Mapping[int, Answer]] | None = None,
+    ) -> bytes:
+        """The ``.ics`` bytes of some gatherings, with one reader's answers if given."""
+        answers = answers or {}
+        entries = [await self._marked(g, t, answers.get(g.id, {})) for g in gatherings]
+        return ics.calendar(entries, name, self.now, self._pieces)
+
+    async def for_branch(self, branch: Branch, t: Translator) -> bytes:
+        """A branch's calendar: its gatherings and those of the branches above it."""
+        found = await gatherings_for_calendar(
+            self.session, await ancestor_ids(self.session, branch.id)
+        )
+        name = branch_name(branch, self.organisation, t.language)
+        return await self.file(found, name, t)
+
+    async def for_member(self, member: Member, t: Translator) -> bytes:
+        """A member's calendar, each occurrence they answered marked with their answer.
+
+        It holds their chapter's gatherings and those above it, and those they said they'd
+        come to (or wait for).
+        """
+        session = self.session
+        branches = await ancestor_ids(session, member.chapter_id) if member.chapter_id else []
+        found = await gatherings_for_calendar(session, branches, member.id)
+        name = self.organisation.organisation.display_name(t.language)
+        return await self.file(found, name, t, await answers_of(session, member.id))
 
 
 async def build(
@@ -78,8 +171,7 @@ async def build(
     now: datetime,
 ) -> bytes:
     """The ``.ics`` bytes of some gatherings."""
-    entries = [await entry_for(session, organisation, g, t) for g in gatherings]
-    return ics.calendar(entries, name, now)
+    return await Builder(session, organisation, now).file(gatherings, name, t)
 
 
 async def for_branch(
@@ -90,9 +182,7 @@ async def for_branch(
     now: datetime,
 ) -> bytes:
     """A branch's calendar: its gatherings and those of the branches above it."""
-    found = await gatherings_for_calendar(session, await ancestor_ids(session, branch.id))
-    name = branch_name(branch, organisation, t.language)
-    return await build(session, organisation, found, name, t, now)
+    return await Builder(session, organisation, now).for_branch(branch, t)
 
 
 async def for_member(
@@ -102,11 +192,8 @@ async def for_member(
     t: Translator,
     now: datetime,
 ) -> bytes:
-    """A member's calendar: their chapter's (and above), and what they said they'd come to."""
-    branches = await ancestor_ids(session, member.chapter_id) if member.chapter_id else []
-    found = await gatherings_for_calendar(session, branches, member.id)
-    name = organisation.organisation.display_name(t.language)
-    return await build(session, organisation, found, name, t, now)
+    """A member's calendar (see :meth:`Builder.for_member`)."""
+    return await Builder(session, organisation, now).for_member(member, t)
 
 
 class CalendarUnavailable(Exception):

@@ -8,7 +8,7 @@ for a reason an earlier one could have caught (only the clock can still move on)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,12 +30,15 @@ class Step(StrEnum):
     ONLINE = "online"
     CAPACITY = "capacity"
     CHILDCARE = "childcare"
+    ACCESSIBILITY = "access"
+    LANGUAGE = "lang"
     REPEAT = "repeat"
     CONFIRM = "confirm"
 
 
 ORDER = list(Step)
-# The buttons each step offers besides typing (choice code → what it answers).
+# The buttons each step offers besides typing (choice code → what it answers). The
+# language step offers the organisation's languages too (see :func:`choices`).
 CHOICES: Mapping[Step, tuple[str, ...]] = {
     Step.DESCRIPTION: ("skip",),
     Step.LENGTH: ("1h", "2h", "3h"),
@@ -43,8 +46,18 @@ CHOICES: Mapping[Step, tuple[str, ...]] = {
     Step.ONLINE: ("skip",),
     Step.CAPACITY: ("none",),
     Step.CHILDCARE: ("yes", "no"),
+    Step.ACCESSIBILITY: ("skip",),
+    Step.LANGUAGE: ("skip",),
     Step.REPEAT: ("once", "weekly", "fortnightly", "monthly"),
     Step.CONFIRM: ("create",),
+}
+# What "skip" leaves out, per step.
+_SKIPS: Mapping[Step, str] = {
+    Step.DESCRIPTION: "description",
+    Step.PLACE: "place",
+    Step.ONLINE: "online",
+    Step.ACCESSIBILITY: "accessibility",
+    Step.LANGUAGE: "language",
 }
 # Steps answered by typing (the others only by their buttons).
 TEXT_STEPS = frozenset(
@@ -56,9 +69,17 @@ TEXT_STEPS = frozenset(
         Step.PLACE,
         Step.ONLINE,
         Step.CAPACITY,
+        Step.ACCESSIBILITY,
         Step.REPEAT,
     }
 )
+
+
+def choices(step: Step, languages: Sequence[str]) -> tuple[str, ...]:
+    """The button choices of ``step``: the language step's are the organisation's languages."""
+    if step is Step.LANGUAGE:
+        return (*languages, *CHOICES[step])
+    return CHOICES.get(step, ())
 
 
 def next_step(step: Step) -> Step:
@@ -82,6 +103,8 @@ def request_of(answers: Mapping[str, Any]) -> GatheringRequest:
         repeat=answers.get("repeat"),
         description=answers.get("description"),
         childcare=bool(answers.get("childcare", False)),
+        accessibility=answers.get("accessibility"),
+        language=answers.get("language"),
     )
 
 
@@ -143,6 +166,8 @@ def give_text(
     elif step is Step.CAPACITY:
         spec.check_capacity(value)
         new["capacity"] = value
+    elif step is Step.ACCESSIBILITY:
+        new["accessibility"] = spec.check_note(value)
     elif step is Step.REPEAT:
         new["repeat"] = value
     return _check(new, now, defaults)
@@ -157,11 +182,13 @@ def give_choice(
         InvalidButton: Not a choice of that step.
         UserError: The answer does not fit with the others.
     """
-    if choice not in CHOICES.get(step, ()):
+    if choice not in choices(step, defaults.languages):
         raise InvalidButton()
     new = dict(answers)
     if choice == "skip":
-        new.pop({Step.DESCRIPTION: "description", Step.PLACE: "place"}.get(step, "online"), None)
+        new.pop(_SKIPS[step], None)
+    elif step is Step.LANGUAGE:
+        new["language"] = choice
     elif step is Step.LENGTH:
         new.pop("end", None)
         new["duration"] = choice

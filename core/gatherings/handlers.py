@@ -13,8 +13,9 @@ gd    step, choice              a button of the guided conversation
 
 Jobs: one reminder kind per distance (see :mod:`.reminders`, each with its grace),
 ``gathering.advance`` (after an occurrence: the announcement shows the next one, and
-reminders are booked as the horizon moves on) and ``gathering.refresh`` (the announcement's
-counts, edited at most every few seconds).
+reminders are booked as the horizon moves on), ``gathering.refresh`` (the announcement's
+counts, edited at most every few seconds) and ``gathering.feeds`` (the calendar feed files,
+see :mod:`.feeds`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from core.decisions.posting import branch_name
 from core.errors import InvalidButton, UserError
 from core.federation.models import Branch
 from core.federation.service import ancestor_ids, branch_by_slug
-from core.gatherings import calendars, posting, recurrence, reminders, render, service, times
+from core.gatherings import calendars, feeds, posting, recurrence, reminders, render, service, times
 from core.gatherings.conversation import (
-    CHOICES,
     TEXT_STEPS,
     Step,
+    choices,
     give_choice,
     give_text,
     request_of,
@@ -49,19 +50,22 @@ from core.gatherings.models import (
 )
 from core.gatherings.recurrence import Occurrence
 from core.gatherings.spec import (
+    MAX_NOTE,
     Defaults,
     Plan,
     check_capacity,
+    check_language,
     check_url,
     length,
     parse_gathering,
     resolve,
     words,
 )
+from core.i18n.languages import autonym
 from core.i18n.message import Msg, _, ngettext
 from core.i18n.translator import Translator
 from core.members.models import Member, Role
-from core.members.service import has_role
+from core.members.service import has_role, language_of
 from core.messaging.actions import Action
 from core.messaging.context import ButtonSpec, Context, Services, render_message
 from core.messaging.inbound import CommandReceived, TextReceived
@@ -78,6 +82,7 @@ REFRESH_EVERY = 5  # seconds: announcements are edited at most this often
 DRAFT_LAPSES = timedelta(days=1)
 LIST_LIMIT = 10
 WELCOME_LIMIT = 3
+LANGUAGES_PER_ROW = 2
 
 
 def reminder_key(gathering_id: int, key: int, offset: int, start: datetime) -> str:
@@ -92,12 +97,20 @@ class Gatherings:
         router: Where commands, actions and the text handler are registered.
         scheduler: Where reminders and follow-ups are booked.
         services: Configuration, catalogs, signer, clock and the attached platforms.
+        calendar_feeds: Where the calendar feed files go; None: no feed files.
     """
 
-    def __init__(self, router: Router, scheduler: Scheduler, services: Services) -> None:
+    def __init__(
+        self,
+        router: Router,
+        scheduler: Scheduler,
+        services: Services,
+        calendar_feeds: feeds.FeedSettings | None = None,
+    ) -> None:
         self.router = router
         self.scheduler = scheduler
         self.services = services
+        self.feeds = feeds.Feeds(calendar_feeds, services, scheduler)
 
     def register(self) -> None:
         """Adds the commands, actions, the guided conversation's text and the jobs."""
@@ -133,6 +146,8 @@ class Gatherings:
             self.scheduler.register(kind.name, JobKind(self.job_remind, grace=kind.grace))
         self.scheduler.register(ADVANCE, JobKind(self.job_advance))
         self.scheduler.register(REFRESH, JobKind(self.job_refresh, max_attempts=2))
+        # Registered even with feeds off, so jobs booked while they were on still resolve.
+        self.scheduler.register(feeds.FEEDS, JobKind(self.feeds.job))
 
     # ----------------------------------------------------------------- settings
 
@@ -201,6 +216,7 @@ class Gatherings:
             ctx.session, plan, branch, ctx.member, ctx.translator.language, ctx.now
         )
         await self.book(ctx.session, gathering, ctx.now)
+        await self.feeds.changed(ctx.session, branch.id, ctx.now)
         posted = await posting.announce(ctx.session, self.services, ctx.outbox, gathering, ctx.now)
         if posted == 0:
             ctx.reply(
@@ -315,10 +331,12 @@ class Gatherings:
                 instruction=ctx.instruction(),
             )
 
-    def _choice_label(self, step: Step, choice: str) -> Msg:
+    def _choice_label(self, step: Step, choice: str) -> Msg | str:
         if step is Step.LENGTH:
             hours = int(choice.rstrip("h"))
             return ngettext("{count} hour", "{count} hours", hours)
+        if step is Step.LANGUAGE and choice != "skip":
+            return autonym(choice)
         labels: dict[str, Msg] = {
             "skip": _("Skip"),
             "none": _("No limit"),
@@ -373,6 +391,14 @@ class Gatherings:
             label = _("Places")
         elif step is Step.CHILDCARE:
             text = _("Is childcare offered?")
+        elif step is Step.ACCESSIBILITY:
+            text = _(
+                "What should people know about access (step-free entrance, hearing loop, "
+                "quiet room…)? Send a note, or press Skip."
+            )
+            label = _("Accessibility")
+        elif step is Step.LANGUAGE:
+            text = _("Which language is the meeting held in? Press one, or Skip.")
         elif step is Step.REPEAT:
             text = _(
                 "Does it repeat? Press one, or send a rule like FREQ=MONTHLY;BYDAY=1SU (the "
@@ -388,13 +414,14 @@ class Gatherings:
             )
         if note is not None:
             text = f"{t.render(note)}\n\n{t.render(text)}"
-        rows = [
-            [
-                ButtonSpec(self._choice_label(step, c), Action(render.DRAFT, (step.value, c)))
-                for c in CHOICES.get(step, ())
-            ],
-            [ButtonSpec(_("Cancel"), Action(render.DRAFT, (step.value, "cancel")))],
+        buttons = [
+            ButtonSpec(self._choice_label(step, c), Action(render.DRAFT, (step.value, c)))
+            for c in choices(step, self.services.organisation.organisation.languages)
         ]
+        # Many languages: a few to a row, then Skip on its own row.
+        per_row = LANGUAGES_PER_ROW if step is Step.LANGUAGE else len(buttons) or 1
+        rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+        rows.append([ButtonSpec(_("Cancel"), Action(render.DRAFT, (step.value, "cancel")))])
         message = ctx.message(text, rows)
         if step in TEXT_STEPS and label is not None:
             message = replace(message, asks_for_text=t.render(label))
@@ -507,6 +534,7 @@ class Gatherings:
         wanted = render.ANSWER_CODES[action.args[2]]
         outcome = await service.respond(ctx.session, gathering, key, ctx.member.id, wanted, ctx.now)
         await self._schedule_refresh(ctx.session, gathering, ctx.now)
+        await self.feeds.changed(ctx.session, gathering.branch_id, ctx.now)
         await self._tell_promoted(ctx.session, ctx.outbox, gathering, occurrence, outcome.promoted)
         zone = await self._zone_of(ctx.session, ctx.member, gathering.timezone)
         when = render.moment_text(ctx.translator, occurrence.start, zone)
@@ -583,19 +611,51 @@ class Gatherings:
             ctx.acknowledge(_("I have sent you the calendar file privately."))
 
     async def calendar(self, ctx: Context, command: CommandReceived) -> None:
-        """``/calendar``: the member's gatherings as one ``.ics`` file, privately."""
-        content = await calendars.for_member(
-            ctx.session, self.services.organisation, ctx.member, ctx.translator, ctx.now
+        """``/calendar``: the member's gatherings as one ``.ics`` file, privately.
+
+        With feed files on, the member's feed is written now too (they may be asking
+        because it is missing or stale: a new chapter is not a change of any gathering),
+        and where the feeds are served, they are told its address to subscribe to.
+        """
+        builder = calendars.Builder(ctx.session, self.services.organisation, ctx.now)
+        organisation = self.services.organisation.organisation
+        # The language the feed job writes their file in, so the two agree.
+        language = language_of(
+            ctx.member.language,
+            ctx.account.language_hint,
+            None,
+            organisation.languages,
+            organisation.default_language,
         )
-        self._file_message(
-            ctx,
-            _(
-                "📆 Your gatherings: those of your chapter and the ones you said you'd come "
-                "to. Import the file into your calendar; send /calendar again after changes."
-            ),
-            "gatherings.ics",
-            content,
+        written = await self.feeds.write_member(builder, ctx.member, language)
+        if written is None:
+            content = await builder.for_member(ctx.member, ctx.translator)
+            url = None
+        else:
+            path, content = written
+            url = self.feeds.url_of(path)
+        if url is None:
+            self._file_message(
+                ctx,
+                _(
+                    "📆 Your gatherings: those of your chapter and the ones you said you'd "
+                    "come to. Import the file into your calendar; send /calendar again after "
+                    "changes."
+                ),
+                "gatherings.ics",
+                content,
+            )
+            return
+        text = _(
+            "📆 Your gatherings: those of your chapter and the ones you said you'd come to, "
+            "with your answers. Subscribe to this address in your calendar program and it "
+            "stays up to date (it is yours alone: don't share it):\n{url}",
+            url=url,
         )
+        if ctx.messenger.capabilities.files:
+            self._file_message(ctx, text, "gatherings.ics", content)
+        else:
+            self._private(ctx, ctx.message(text))
 
     # ----------------------------------------------------------------- listing
 
@@ -716,7 +776,7 @@ class Gatherings:
     # ----------------------------------------------------------------- changing
 
     async def edit(self, ctx: Context, command: CommandReceived) -> None:
-        """``/gathering_edit 12 time|length|place|online|capacity|remind|skip|move|cancel …``."""
+        """``/gathering_edit 12 WHAT …``: see :func:`edit_usage` for each WHAT."""
         found = words(command.args)
         if len(found) < 2:
             raise UserError(edit_usage())
@@ -757,12 +817,29 @@ class Gatherings:
             gathering.capacity = check_capacity(" ".join(rest) or "none")
         elif what == "remind":
             gathering.reminder_minutes = list(reminders.parse_offsets(" ".join(rest) or "none"))
+        elif what == "childcare":
+            gathering.childcare = _yes_or_no(rest)
+            notice = (
+                _("childcare is offered.")
+                if gathering.childcare
+                else _("childcare is no longer offered.")
+            )
+        elif what == "accessibility":
+            gathering.accessibility = _optional(rest, MAX_NOTE)
+            notice = _("the accessibility note has changed.")
+        elif what == "language":
+            code = _optional(rest, 64)
+            gathering.meeting_language = (
+                None if code is None else check_language(code, defaults.languages)
+            )
+            notice = _("the language of the meeting has changed.")
         elif what in ("skip", "move"):
             only, notice = await self._change_one(ctx, gathering, what, rest)
         else:
             raise UserError(edit_usage())
         service.changed(gathering, ctx.now)
         await ctx.session.flush()
+        await self.feeds.changed(ctx.session, gathering.branch_id, ctx.now)
         await self._after_change(ctx, gathering, notice, only)
         ctx.reply(
             _("Gathering #{id} is cancelled.", id=gathering.id)
@@ -964,6 +1041,13 @@ def _optional(rest: list[str], longest: int) -> str | None:
     return value
 
 
+def _yes_or_no(rest: list[str]) -> bool:
+    value = " ".join(rest).strip().lower()
+    if value not in ("yes", "no"):
+        raise UserError(edit_usage())
+    return value == "yes"
+
+
 def edit_usage() -> Msg:
     """How to change a gathering."""
     return _(
@@ -974,6 +1058,9 @@ def edit_usage() -> Msg:
         "/gathering_edit 12 online https://…   (or: online none)\n"
         "/gathering_edit 12 capacity 40   (or: capacity none)\n"
         "/gathering_edit 12 remind 1d,2h   (or: remind none)\n"
+        "/gathering_edit 12 childcare yes   (or: childcare no)\n"
+        '/gathering_edit 12 accessibility "Step-free entrance"   (or: accessibility none)\n'
+        "/gathering_edit 12 language es   (or: language none)\n"
         "/gathering_edit 12 skip 2026-12-13   (one date of a repeating gathering)\n"
         "/gathering_edit 12 move 2026-12-13 2026-12-14 19:00\n"
         "/gathering_edit 12 cancel"

@@ -32,6 +32,8 @@ from core.members.models import Member
 # How far ahead listings and the welcome note look for the next occurrences.
 LOOK_AHEAD = timedelta(days=366)
 ATTENDING = (Answer.GOING.value, Answer.MAYBE.value)
+# The answers that put a gathering of another branch in a member's own calendar.
+IN_MY_CALENDAR = (*ATTENDING, Answer.WAITING.value)
 
 
 @dataclass(frozen=True)
@@ -358,18 +360,29 @@ async def upcoming(
 async def gatherings_for_calendar(
     session: AsyncSession, branch_ids: Iterable[int], member_id: int | None = None
 ) -> list[Gathering]:
-    """Gatherings of some branches, and those a member answered going or maybe to.
+    """Gatherings of some branches, and those a member is going to, might go to or waits for.
 
     Cancelled ones are included (a calendar program removes them on STATUS:CANCELLED).
     """
     wanted: ColumnElement[bool] = Gathering.branch_id.in_(list(branch_ids))
     if member_id is not None:
         mine = select(Rsvp.gathering_id).where(
-            Rsvp.member_id == member_id, Rsvp.answer.in_(ATTENDING)
+            Rsvp.member_id == member_id, Rsvp.answer.in_(IN_MY_CALENDAR)
         )
         wanted = wanted | Gathering.id.in_(mine)
     rows = await session.scalars(select(Gathering).where(wanted).order_by(Gathering.id))
     return list(rows.all())
+
+
+async def answers_of(session: AsyncSession, member_id: int) -> dict[int, dict[int, Answer]]:
+    """Every answer of a member: gathering id → occurrence key → answer."""
+    rows = await session.execute(
+        select(Rsvp.gathering_id, Rsvp.occurrence, Rsvp.answer).where(Rsvp.member_id == member_id)
+    )
+    found: dict[int, dict[int, Answer]] = {}
+    for gathering_id, key, answer in rows.all():
+        found.setdefault(gathering_id, {})[key] = Answer(answer)
+    return found
 
 
 def changed(gathering: Gathering, now: datetime) -> None:

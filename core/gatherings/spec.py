@@ -215,6 +215,38 @@ def check_url(text: str) -> str:
     return value
 
 
+def check_note(text: str) -> str:
+    """An accessibility note, as written.
+
+    Raises:
+        UserError: Longer than :data:`MAX_NOTE`.
+    """
+    value = text.strip()
+    if len(value) > MAX_NOTE:
+        raise UserError(
+            _("The accessibility note is too long: at most {count} characters.", count=MAX_NOTE)
+        )
+    return value
+
+
+def check_language(text: str, languages: tuple[str, ...]) -> str:
+    """The language a meeting is held in: one of the organisation's, as a code.
+
+    Raises:
+        UserError: Not one of them.
+    """
+    language = text.strip().lower()
+    if language not in languages:
+        raise UserError(
+            _(
+                "“{code}” is not one of our languages. Use one of: {codes}.",
+                code=language[:10],
+                codes=", ".join(languages),
+            )
+        )
+    return language
+
+
 def check_capacity(text: str) -> int | None:
     """A capacity: a whole number of places from 1, or ``none`` for no limit.
 
@@ -299,17 +331,7 @@ def resolve(request: GatheringRequest, now: datetime, defaults: Defaults) -> Pla
         if request.remind is not None
         else defaults.reminders
     )
-    language = None
-    if request.language:
-        language = request.language.strip().lower()
-        if language not in defaults.languages:
-            raise UserError(
-                _(
-                    "“{code}” is not one of our languages. Use one of: {codes}.",
-                    code=language[:10],
-                    codes=", ".join(defaults.languages),
-                )
-            )
+    language = check_language(request.language, defaults.languages) if request.language else None
     rule = None
     if request.repeat:
         until = times.parse_date(request.until) if request.until else None
@@ -340,10 +362,6 @@ def resolve(request: GatheringRequest, now: datetime, defaults: Defaults) -> Pla
         reminders=offsets,
         rule=rule,
         childcare=request.childcare,
-        accessibility=_text(
-            request.accessibility,
-            MAX_NOTE,
-            _("The accessibility note is too long: at most {count} characters.", count=MAX_NOTE),
-        ),
+        accessibility=check_note(request.accessibility or "") or None,
         meeting_language=language,
     )

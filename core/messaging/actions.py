@@ -43,6 +43,19 @@ class ActionSigner:
             raise ValueError("the action key must be at least 16 bytes")
         self._key = key
 
+    def derive(self, purpose: str) -> bytes:
+        """A key for another use (e.g. naming files), derived from the signing key.
+
+        ``purpose`` must contain a space: no signed payload does, so no button's
+        signature gives away a derived key.
+
+        Raises:
+            ValueError: ``purpose`` has no space.
+        """
+        if " " not in purpose:
+            raise ValueError("a derived key's purpose must contain a space")
+        return hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest()
+
     def _sign(self, payload: bytes) -> str:
         digest = hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIG_BYTES]
         return base64.urlsafe_b64encode(digest).decode("ascii")

@@ -21,6 +21,7 @@ from core.app import AppConfig, CoreApp
 from core.config.organisation import OrganisationConfig, load_organisation
 from core.db.database import Database
 from core.db.migrate import upgrade
+from core.gatherings.feeds import FeedSettings
 from core.members.models import Role
 from core.messaging.commands import inbound_from_text
 from core.messaging.inbound import (
@@ -126,10 +127,18 @@ class Scenario:
         messengers: list[FakeMessenger] | None = None,
         default_language: str = "en",
         migrate: bool = True,
+        calendar_feeds: FeedSettings | None = None,
     ) -> AsyncIterator[Scenario]:
-        """Opens a scenario on an SQLite file path or a database URL, migrated from empty."""
+        """Opens a scenario on an SQLite file path or a database URL, migrated from empty.
+
+        ``calendar_feeds`` turns on the calendar feed files (written where it says).
+        """
         url = database if isinstance(database, str) else sqlite_url(database)
-        config = AppConfig(organisation or load_organisation(DEMO_ORGANISATION), default_language)
+        config = AppConfig(
+            organisation or load_organisation(DEMO_ORGANISATION),
+            default_language,
+            calendar_feeds=calendar_feeds,
+        )
         clock = clock or FakeClock()
         fakes = messengers or [FakeMessenger()]
         if migrate:

@@ -45,6 +45,13 @@ def message(w: World, message_id: int) -> discord.Message:
     return found
 
 
+def last(w: World) -> discord.Message:
+    """The newest message in #hackney."""
+    found = w.hackney.last_message
+    assert found is not None
+    return found
+
+
 def dm_texts(actor: object) -> list[str]:
     channel = actor.user.dm_channel  # type: ignore[attr-defined]
     return [] if channel is None else [m.content for m in channel.history()]
@@ -58,8 +65,7 @@ async def test_announced_mirrored_answered_moved_and_cancelled(tmp_path: Path) -
         opened = await alice.slash(w.hackney, "gathering", details=WELCOME)
         assert opened.deferred and opened.ephemeral
         assert opened.followups == []  # announced where she asked: nothing more to say
-        post = w.hackney.last_message
-        assert post is not None
+        post = last(w)
         assert post.content == (
             "📅 Welcome event\n\n"
             f"🕒 Sun, Dec 6, 2026, 11:00{NNBSP}AM{THIN}–{THIN}1:00{NNBSP}PM (Europe/London)\n"
@@ -94,11 +100,11 @@ async def test_announced_mirrored_answered_moved_and_cancelled(tmp_path: Path) -
         maybe = await carol.click(post, label="🤔 Maybe")
         [note] = maybe.followups
         assert note.ephemeral and note.content.startswith("You might come to Welcome event")
-        assert w.hackney.last_message.id == post.id  # nothing said in public
+        assert last(w).id == post.id  # nothing said in public
         w.clock.advance(seconds=10)
         await w.app.scheduler.run_due()
         await w.env.settle()
-        post = w.hackney.last_message
+        post = message(w, post.id)
         assert "👥 Going: 1 · Maybe: 1\n" in post.content
 
         # A new place: the same scheduled event follows; those who answered are told.
@@ -130,7 +136,7 @@ async def test_announced_mirrored_answered_moved_and_cancelled(tmp_path: Path) -
         # calendar button, and those who answered hear it.
         cancelled = await alice.slash(w.hackney, "gathering_edit", details="1 cancel")
         assert cancelled.deferred
-        assert w.hackney.last_message.content == "Gathering #1 is cancelled."
+        assert last(w).content == "Gathering #1 is cancelled."
         [event] = scheduled_events(w)
         assert event.status == CANCELLED
         assert event.entity_metadata == {"location": "Hackney Library, Mare Street"}
@@ -165,5 +171,5 @@ async def test_a_gathering_with_no_place_is_mirrored_and_moved(tmp_path: Path) -
         assert at(event.scheduled_start_time) == datetime(2026, 12, 8, 19, 0, tzinfo=UTC)
         assert event.scheduled_end_time is not None
         assert at(event.scheduled_end_time) == datetime(2026, 12, 8, 21, 0, tzinfo=UTC)
-        assert w.hackney.last_message.content == "Gathering #1 is changed."
+        assert last(w).content == "Gathering #1 is changed."
         assert w.problems() == [], "\n".join(map(str, w.problems()))
