@@ -38,6 +38,9 @@ class OutgoingMessage:
             reason, a description); this is the short label of that field. Platforms with
             forms (``Capabilities.modal``) may offer one; the answer always reaches the
             core as :class:`~core.messaging.inbound.TextReceived`, as a typed reply does.
+        idempotency_key: A key unique to this one message to this one recipient (a
+            broadcast delivery's). Platforms with ``Capabilities.idempotent_sends`` pass it
+            as their transaction id or nonce, so that a repeated send is dropped.
     """
 
     text: str
@@ -46,6 +49,7 @@ class OutgoingMessage:
     file: Attachment | None = None
     rtl: bool = False
     asks_for_text: str | None = None
+    idempotency_key: str | None = None
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order, as numbered choices show them."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
-from core.messaging.port import Capabilities
+from core.messaging.port import Capabilities, DirectMessagesClosed
 
 FULL = Capabilities(
     buttons=True,
@@ -70,6 +70,10 @@ class FakeMessenger:
         self.fail_sends = fail_sends
         # Native events as they stand, by their id (see ``mirror_event``).
         self.events: dict[str, NativeEvent] = {}
+        # People who closed their DMs (or blocked the bot): ``send_direct`` refuses them.
+        self.dms_closed: set[str] = set()
+        # Idempotency keys already sent (``Capabilities.idempotent_sends``): a repeat is dropped.
+        self._sent_keys: dict[str, SentMessage] = {}
 
     @property
     def platform(self) -> str:
@@ -87,12 +91,20 @@ class FakeMessenger:
             raise ConnectionError("the fake platform is down")
         if message.buttons and not self._capabilities.buttons:
             raise AssertionError("the core must not rely on buttons the adapter degrades")
+        key = message.idempotency_key if self._capabilities.idempotent_sends else None
+        if key is not None and key in self._sent_keys:
+            return self._sent_keys[key]  # as Matrix does with a repeated transaction id
         posted = Posted(chat_id, str(next(self._ids)), message)
         self.posted.append(posted)
-        return SentMessage(chat_id, posted.message_id)
+        sent = SentMessage(chat_id, posted.message_id)
+        if key is not None:
+            self._sent_keys[key] = sent
+        return sent
 
     async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
-        """Records a private message."""
+        """Records a private message (refused for people in :attr:`dms_closed`)."""
+        if user_id in self.dms_closed:
+            raise DirectMessagesClosed(user_id)
         return await self.send(direct_chat_id(user_id), message)
 
     async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
