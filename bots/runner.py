@@ -12,6 +12,7 @@ from core.config.settings import Settings
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision, upgrade
 from core.scheduling.clock import OffsetClock
+from core.translation.providers import ProviderSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ def app_config(settings: Settings) -> AppConfig:
         organisation=settings.organisation,
         default_language=settings.default_language,
         secret_key=settings.secrets.get("secret_key"),
+        translation=ProviderSettings(
+            settings.file.translation.provider,
+            settings.file.translation.url,
+            settings.secrets.get("translation_api_key"),
+            settings.file.translation.timeout_seconds,
+        ),
     )
 
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.broadcasts.compose import Broadcasts
+from core.broadcasts.preferences import Settings as BroadcastSettings
+from core.broadcasts.runner import BroadcastRunner
 from core.config.organisation import OrganisationConfig
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision
@@ -45,6 +48,12 @@ from core.onboarding.handlers import Onboarding
 from core.scheduling import maintenance
 from core.scheduling.clock import Clock
 from core.scheduling.scheduler import Scheduler
+from core.translation.decisions import refresh_on_translation
+from core.translation.glossary import Glossary
+from core.translation.handlers import Translations
+from core.translation.machine import MachineTranslator
+from core.translation.providers import ProviderSettings, build_provider
+from core.translation.worker import TranslationWorker
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +72,13 @@ class AppConfig:
         organisation: The federation.
         default_language: Used when nothing is known of a reader.
         secret_key: Signs button actions; None keeps a generated key in the database.
+        translation: The machine translation provider (None: no machine translation).
     """
 
     organisation: OrganisationConfig
     default_language: str
     secret_key: str | None = None
+    translation: ProviderSettings | None = None
 
 
 class CoreApp:
@@ -103,6 +114,21 @@ class CoreApp:
         self.scheduler = Scheduler(
             db, clock, worker_id, deliver=self.deliver, messengers=self._messengers
         )
+        glossary = Glossary.from_config(config.organisation.glossary)
+        self.machine = MachineTranslator(
+            db, build_provider(config.translation, glossary), glossary, clock
+        )
+        self.translations = Translations(self.router)
+        self.translation_worker = TranslationWorker(
+            db,
+            clock,
+            self.services,
+            self.machine,
+            worker_id,
+            self.deliver,
+            self.translations.changed,
+        )
+        self.broadcasts = BroadcastRunner(db, clock, self.services, worker_id, self.deliver)
         self._register_capabilities()
 
     def _register_capabilities(self) -> None:
@@ -111,6 +137,16 @@ class CoreApp:
         # A private /start from someone who is not a member yet starts their onboarding.
         Greeting(self.router, onboarding.newcomer_start).register()
         LanguageChoice(self.router).register()
+        # Before the profile: a translator writing or an organiser composing gets their
+        # text (each yields to a profile question asked after theirs).
+        self.translations.register()
+        broadcasts = Broadcasts(
+            self.router, self.scheduler, self.services, machine=self.machine.provider is not None
+        )
+        broadcasts.register()
+        BroadcastSettings(self.router).register()
+        self.translations.on_translated("broadcast", broadcasts.translated)
+        self.translations.on_translated("decision", refresh_on_translation(self.scheduler))
         # Before decisions: an answer the member was asked for wins over "vote …" text.
         Profile(self.router).register()
         onboarding.register()
@@ -169,8 +205,31 @@ class CoreApp:
         await self.scheduler.run_due()
 
     async def run_scheduler(self, stop: asyncio.Event) -> None:
-        """Runs due jobs until ``stop`` is set."""
-        await self.scheduler.run_forever(stop)
+        """Runs due jobs, machine translations and broadcast deliveries until ``stop``."""
+        await asyncio.gather(
+            self.scheduler.run_forever(stop),
+            self.translation_worker.run_forever(stop),
+            self.broadcasts.run_forever(stop),
+        )
+
+    async def run_due(self) -> int:
+        """Runs everything due now until nothing is left: jobs, translations, deliveries.
+
+        For the console's ``:time`` and tests, which move time by hand; a running bot
+        does the same continuously in :meth:`run_scheduler`.
+
+        Returns:
+            How much was done (jobs run, tasks worked, deliveries handled).
+        """
+        total = 0
+        for _round in range(20):  # each pass may make work for the next (a release job)
+            done = await self.translation_worker.drain()
+            done += await self.scheduler.run_due()
+            done += await self.broadcasts.drain()
+            total += done
+            if not done:
+                break
+        return total
 
     async def link_chat(self, platform: str, chat: ChatRef, branch_slug: str) -> bool:
         """Links a platform chat to a branch (for adapters that map chats by configuration).
@@ -247,6 +306,9 @@ class CoreApp:
             await self._apologise(inbound, messenger)
             return
         await self.deliver(ctx.outbox.deliveries)
+        # Cheap nudges: a confirmed broadcast or new content goes out without a poll's wait.
+        self.translation_worker.wake()
+        self.broadcasts.wake()
         if isinstance(inbound, ButtonPressed):
             await self._acknowledge(messenger, inbound, ctx.acknowledgement)
 

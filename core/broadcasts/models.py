@@ -103,6 +103,8 @@ class Broadcast(Base):
     report_platform: Mapped[str | None] = mapped_column(String(16))
     report_to: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The draft's last step (an answer awaited since then is the organiser's next message).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

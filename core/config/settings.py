@@ -74,6 +74,31 @@ class MatrixSettings(_Strict):
     access_token_env: str = "MATRIX_ACCESS_TOKEN"
 
 
+class TranslationSettings(_Strict):
+    """``[translation]``: the machine translation provider (none by default).
+
+    Attributes:
+        provider: ``none``, ``libretranslate`` or ``deepl``.
+        url: The provider's address: a LibreTranslate instance (required for it); for
+            DeepL, empty picks the Free or Pro API from the key.
+        api_key_env: The environment variable holding the key (DeepL needs one;
+            LibreTranslate instances may).
+        timeout_seconds: How long one call may take before the content goes out untranslated.
+    """
+
+    provider: Literal["none", "libretranslate", "deepl"] = "none"
+    url: str = ""
+    api_key_env: str = "TRANSLATION_API_KEY"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("use an http:// or https:// address")
+        return value.rstrip("/")
+
+
 class SettingsFile(_Strict):
     """The whole file as written."""
 
@@ -82,6 +107,7 @@ class SettingsFile(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    translation: TranslationSettings = Field(default_factory=TranslationSettings)
 
 
 @dataclass(frozen=True)
@@ -184,6 +210,14 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             path,
             [("bot.default_language", "must be one of the organisation's languages")],
         )
+    translation = file.translation
+    if translation.provider == "libretranslate" and not translation.url:
+        raise ConfigError(path, [("translation.url", "LibreTranslate needs the instance's url")])
+    if translation.provider == "deepl" and not env.get(translation.api_key_env):
+        raise ConfigError(
+            path,
+            [("translation.api_key_env", f"DeepL needs a key in ${translation.api_key_env}")],
+        )
     secrets = {
         name: env[var]
         for name, var in (
@@ -192,6 +226,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             ("discord_token", file.discord.token_env),
             ("matrix_password", file.matrix.password_env),
             ("matrix_access_token", file.matrix.access_token_env),
+            ("translation_api_key", file.translation.api_key_env),
         )
         if env.get(var)
     }

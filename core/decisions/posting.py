@@ -30,6 +30,8 @@ from core.messaging.context import ButtonSpec, Services, render_message
 from core.messaging.inbound import ChatKind
 from core.messaging.outbound import Attachment, OutgoingMessage
 from core.messaging.outbox import Outbox, posted_messages
+from core.translation import decisions as translated
+from core.translation.content import Rendition, note, read_content, show_original
 
 
 def tag(decision: Decision) -> str:
@@ -169,8 +171,15 @@ def decision_message(
     translator: Translator,
     timezone: str,
     affected: Branch | None = None,
+    text: Rendition | None = None,
 ) -> OutgoingMessage:
-    """The decision's group message for one language."""
+    """The decision's group message for one language.
+
+    ``text`` is its question and options in that language, when they are translated.
+    """
+    label = None
+    if text is not None and text.translated:
+        options, label = list(text.parts[1:]), note(text, translator)
     shown = live
     if live.totals is not None:
         shown = Live(
@@ -179,7 +188,7 @@ def decision_message(
             live.turnout,
             _localise_totals(dict(live.totals), Method(decision.method), translator),
         )
-    text = decision_text(
+    body = decision_text(
         decision,
         options,
         translator,
@@ -187,8 +196,13 @@ def decision_message(
         shown,
         branch_name(branch, services.organisation, translator.language),
         weights_of(services, decision, branch, affected, translator),
+        question=text.parts[0] if text is not None and label else None,
+        note=label,
     )
-    return render_message(services.signer, translator, text, group_buttons(decision, options))
+    buttons = group_buttons(decision, options)
+    if text is not None:
+        buttons.append(show_original(text))
+    return render_message(services.signer, translator, body, buttons)
 
 
 async def post_decision(
@@ -201,14 +215,16 @@ async def post_decision(
     assert home is not None
     affected = await affected_branch(session, decision)
     posted = 0
-    for chat, branch in await linked_chats(
-        session, decision.branch_id, decision.include_sub_branches
-    ):
-        if chat.platform not in services.messengers:
-            continue
+    chats = await linked_chats(session, decision.branch_id, decision.include_sub_branches)
+    chats = [(chat, branch) for chat, branch in chats if chat.platform in services.messengers]
+    content = await translated.ensure(
+        session, decision, options, {b.language for _c, b in chats}, services.clock.now()
+    )
+    for chat, branch in chats:
         translator = services.catalogs.get(branch.language)
+        text = await read_content(session, content, branch.language)
         message = decision_message(
-            services, decision, options, live, home, translator, branch.timezone, affected
+            services, decision, options, live, home, translator, branch.timezone, affected, text
         )
         outbox.post(
             chat.platform,
@@ -243,9 +259,12 @@ async def refresh(
         if chat is not None and chat.branch_id is not None:
             chat_branch = await session.get(Branch, chat.branch_id)
             zone = chat_branch.timezone if chat_branch else zone
+        text = await translated.shown(session, decision, translator.language)
         outbox.edit(
             posted,
-            decision_message(services, decision, options, live, home, translator, zone, affected),
+            decision_message(
+                services, decision, options, live, home, translator, zone, affected, text
+            ),
         )
 
 

@@ -84,9 +84,7 @@ class ContentTranslation(Base):
     origin: Mapped[str] = mapped_column(String(8))
     # The machine provider ("deepl", "libretranslate") for machine translations.
     provider: Mapped[str | None] = mapped_column(String(32))
-    translator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL")
-    )
+    translator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

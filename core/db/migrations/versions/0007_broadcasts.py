@@ -27,7 +27,7 @@ def _fk(
     )
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:
+def _time(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(name, core.db.types.UTCDateTime(timezone=True), nullable=nullable)
 
 
@@ -151,6 +151,7 @@ def upgrade() -> None:
         sa.Column("report_platform", sa.String(length=16), nullable=True),
         sa.Column("report_to", sa.String(length=255), nullable=True),
         _time("created_at"),
+        _time("updated_at"),
         _time("confirmed_at", nullable=True),
         _time("released_at", nullable=True),
         _time("finished_at", nullable=True),
