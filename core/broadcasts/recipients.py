@@ -74,34 +74,30 @@ async def plan(
             .where(Chat.branch_id.in_(ids), Chat.kind == ChatKind.GROUP.value)
             .order_by(Chat.id)
         )
-        for platform, chat_id, language in rows.tuples():
+        for platform, chat_id, language in rows:
             if platform in attached:
                 result.recipients.append(Recipient(DeliveryKind.CHAT, platform, chat_id, language))
     languages = {
         b: lang
         for b, lang in (
             await session.execute(select(Branch.id, Branch.language).where(Branch.id.in_(ids)))
-        ).tuples()
+        )
     }
     erased = select(Erasure.member_id)
     members = (
-        (
-            await session.execute(
-                select(
-                    Member.id,
-                    Member.language,
-                    Member.chapter_id,
-                    BroadcastPreference.direct_messages,
-                    BroadcastPreference.platform,
-                )
-                .outerjoin(BroadcastPreference, BroadcastPreference.member_id == Member.id)
-                .where(Member.chapter_id.in_(ids), Member.id.not_in(erased))
-                .order_by(Member.id)
+        await session.execute(
+            select(
+                Member.id,
+                Member.language,
+                Member.chapter_id,
+                BroadcastPreference.direct_messages,
+                BroadcastPreference.platform,
             )
+            .outerjoin(BroadcastPreference, BroadcastPreference.member_id == Member.id)
+            .where(Member.chapter_id.in_(ids), Member.id.not_in(erased))
+            .order_by(Member.id)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     result.members = len(members)
     if channels not in (Channels.DMS, Channels.BOTH):
         return result
@@ -117,7 +113,7 @@ async def plan(
         .where(Member.chapter_id.in_(ids), PlatformAccount.platform.in_(attached))
         .order_by(PlatformAccount.last_seen_at.desc(), PlatformAccount.id.desc())
     )
-    for member_id, platform, external_id, hint in account_rows.tuples():
+    for member_id, platform, external_id, hint in account_rows:
         accounts.setdefault(member_id, []).append((platform, external_id, hint))
     organisation = services.organisation.organisation
     for member_id, chosen, chapter_id, wants_dms, preferred in members:

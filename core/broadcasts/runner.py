@@ -220,7 +220,7 @@ class BroadcastRunner:
             query = select(d.id, d.status).where(claimable).order_by(d.id).limit(limit)
             if self.db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
-            found = (await session.execute(query)).tuples().all()
+            found = (await session.execute(query)).all()
             if not found:
                 return []
             doubt = sum(1 for _id, status in found if status == DeliveryStatus.SENDING.value)
@@ -246,7 +246,7 @@ class BroadcastRunner:
                 .where(d.id.in_(ids), d.claimed_by == self.worker_id, d.lease_until == lease_until)
                 .order_by(d.id)
             )
-            return [Row(*row) for row in rows.tuples().all()]
+            return [Row(*row) for row in rows.all()]
 
     async def mark_sending(self, rows: Sequence[Row]) -> None:
         """Marks a wave as being sent: from here a crash leaves its outcome unknown."""
@@ -331,7 +331,7 @@ class BroadcastRunner:
                 )
             )
             found: dict[int, dict[str, Text]] = {}
-            for broadcast_id, texts, content_id in rows.tuples():
+            for broadcast_id, texts, content_id in rows:
                 found[broadcast_id] = {
                     language: Text(
                         str(value.get("text", "")),
@@ -367,7 +367,7 @@ class BroadcastRunner:
         rows = await session.execute(
             select(d.status, func.count()).where(d.broadcast_id == broadcast_id).group_by(d.status)
         )
-        return Counter(dict(rows.tuples().all()))
+        return Counter(dict(rows.all()))
 
     async def _progress(
         self, session: AsyncSession, outbox: Outbox, broadcast_ids: set[int], now: datetime
@@ -465,7 +465,7 @@ class BroadcastRunner:
         by_language: dict[str, Tally] = {}
         reasons: Counter[str] = Counter()
         chats = 0
-        for language, status, error, kind, count in rows.tuples():
+        for language, status, error, kind, count in rows:
             tally = by_language.get(language, Tally())
             if status == DeliveryStatus.SENT.value:
                 tally = Tally(tally.sent + count, tally.failed)

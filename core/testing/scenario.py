@@ -32,6 +32,7 @@ from core.messaging.inbound import (
 )
 from core.testing.fake_clock import FakeClock
 from core.testing.fake_messenger import FakeMessenger, Posted, direct_chat_id
+from core.translation.providers import ProviderSettings
 
 DEMO_ORGANISATION = Path(__file__).resolve().parents[2] / "config" / "organisation.toml"
 
@@ -126,10 +127,18 @@ class Scenario:
         messengers: list[FakeMessenger] | None = None,
         default_language: str = "en",
         migrate: bool = True,
+        translation: ProviderSettings | None = None,
     ) -> AsyncIterator[Scenario]:
-        """Opens a scenario on an SQLite file path or a database URL, migrated from empty."""
+        """Opens a scenario on an SQLite file path or a database URL, migrated from empty.
+
+        ``translation`` configures a machine translation provider (a local fake server).
+        """
         url = database if isinstance(database, str) else sqlite_url(database)
-        config = AppConfig(organisation or load_organisation(DEMO_ORGANISATION), default_language)
+        config = AppConfig(
+            organisation or load_organisation(DEMO_ORGANISATION),
+            default_language,
+            translation=translation,
+        )
         clock = clock or FakeClock()
         fakes = messengers or [FakeMessenger()]
         if migrate:

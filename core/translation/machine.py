@@ -65,7 +65,7 @@ class MachineTranslator:
                     MachineCacheEntry.digest.in_(set(digests)),
                 )
             )
-            known = dict(rows.tuples().all())
+            known = dict(rows.all())
         missing = sorted(
             {d: t for d, t in zip(digests, texts, strict=True) if d not in known and t.strip()}
         )
