@@ -192,7 +192,7 @@ async def test_settings_choose_the_platform_and_dms_only(sc: Scenario) -> None:
     assert "They reach you on the platform you used last." in shown.text
     [chosen] = await lena.presses("On Fake")
     assert "They reach you on Fake." in chosen.text
-    [ask] = await olga.says("/broadcast uk")
+    await olga.says("/broadcast uk")
     await olga.says(TEXT)
     await olga.presses("Now")
     [preview] = await olga.presses("Members' private messages")
