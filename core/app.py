@@ -42,7 +42,7 @@ from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.outbox import ChatAction, Delivery, Outbox, PostedMessage
-from core.messaging.port import Messenger
+from core.messaging.port import Messenger, RateLimited
 from core.messaging.router import Router
 from core.onboarding.handlers import Onboarding
 from core.scheduling import maintenance
@@ -58,6 +58,7 @@ from core.translation.worker import TranslationWorker
 log = logging.getLogger(__name__)
 
 ACTION_KEY = "action_signing_key"
+MAX_RATE_LIMIT_WAIT = 5.0  # seconds a reply waits at most for a platform's rate limit
 
 
 class DatabaseNotReady(RuntimeError):
@@ -389,32 +390,45 @@ class CoreApp:
                 log.warning("no messenger for a delivery", extra={"platform": delivery.platform})
                 continue
             try:
-                if delivery.action is not None:
-                    await self._act(messenger, delivery)
-                elif delivery.event is not None and delivery.chat_id is not None:
-                    native_id = await messenger.mirror_event(
-                        delivery.chat_id, delivery.event, delivery.edit
-                    )
-                    landed.append((delivery, SentMessage(delivery.chat_id, native_id)))
-                elif delivery.edit is not None and delivery.chat_id is not None:
-                    await messenger.edit(
-                        SentMessage(delivery.chat_id, delivery.edit), delivery.message
-                    )
-                elif delivery.direct_to is not None:
-                    landed.append(
-                        (
-                            delivery,
-                            await messenger.send_direct(delivery.direct_to, delivery.message),
-                        )
-                    )
-                elif delivery.chat_id is not None:
-                    landed.append(
-                        (delivery, await messenger.send(delivery.chat_id, delivery.message))
-                    )
+                try:
+                    await self._deliver_one(messenger, delivery, landed)
+                except RateLimited as limited:
+                    # Once more after the platform's wait (bounded: the others must not stall).
+                    await asyncio.sleep(min(limited.retry_after, MAX_RATE_LIMIT_WAIT))
+                    await self._deliver_one(messenger, delivery, landed)
             except Exception:
                 log.exception(
                     "send failed", extra={"platform": delivery.platform, "chat": delivery.chat_id}
                 )
+        await self._record_posted(landed)
+
+    async def _deliver_one(
+        self,
+        messenger: Messenger,
+        delivery: Delivery,
+        landed: list[tuple[Delivery, SentMessage]],
+    ) -> None:
+        """Sends one committed message or action; what landed is added to ``landed``."""
+        if delivery.action is not None:
+            await self._act(messenger, delivery)
+        elif delivery.event is not None and delivery.chat_id is not None:
+            native_id = await messenger.mirror_event(
+                delivery.chat_id, delivery.event, delivery.edit
+            )
+            landed.append((delivery, SentMessage(delivery.chat_id, native_id)))
+        elif delivery.edit is not None and delivery.chat_id is not None:
+            await messenger.edit(SentMessage(delivery.chat_id, delivery.edit), delivery.message)
+        elif delivery.direct_to is not None:
+            landed.append(
+                (
+                    delivery,
+                    await messenger.send_direct(delivery.direct_to, delivery.message),
+                )
+            )
+        elif delivery.chat_id is not None:
+            landed.append((delivery, await messenger.send(delivery.chat_id, delivery.message)))
+
+    async def _record_posted(self, landed: list[tuple[Delivery, SentMessage]]) -> None:
         tagged = [(d, sent) for d, sent in landed if d.tag is not None]
         if not tagged:
             return

@@ -122,6 +122,7 @@ class BroadcastRunner:
         deliver: Sends an outbox (progress edits, reports) after its transaction commits.
         lease: How long a claim holds before another runner may take the rows over.
         wave_seconds: How much sending one wave holds (the most that can be in doubt).
+        batch_seconds: How much sending one claim holds.
         progress_every: The least time between two edits of a progress message.
         monotonic: The pacing clock (seconds).
         sleep: Waits for a slot.
@@ -137,6 +138,7 @@ class BroadcastRunner:
         *,
         lease: timedelta = timedelta(minutes=2),
         wave_seconds: float = 0.2,
+        batch_seconds: float = 2.0,
         progress_every: timedelta = timedelta(seconds=3),
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -148,6 +150,7 @@ class BroadcastRunner:
         self.deliver = deliver
         self.lease = lease
         self.wave_seconds = wave_seconds
+        self.batch_seconds = batch_seconds
         self.progress_every = progress_every
         self.monotonic = monotonic
         self.sleep = sleep
@@ -507,7 +510,7 @@ class Lane:
         pace = messenger.capabilities.pace
         self.pacer = Pacer(pace, runner.monotonic)
         self._in_flight = asyncio.Semaphore(max(1, pace.in_flight))
-        self.batch = max(20, min(2000, int(pace.per_second * 10)))
+        self.batch = max(20, min(2000, int(pace.per_second * runner.batch_seconds)))
         self.wave = max(1, int(pace.per_second * runner.wave_seconds))
 
     async def drain(self) -> int:
