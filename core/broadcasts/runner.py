@@ -156,6 +156,9 @@ class BroadcastRunner:
         self.sleep = sleep
         self._lanes: dict[str, Lane] = {}
         self._wake = asyncio.Event()
+        # One pass at a time in a process (the lanes of a pass run in parallel): a pass
+        # asked for by hand waits for the background one to finish what it claimed.
+        self._pass = asyncio.Lock()
 
     def lane(self, platform: str) -> Lane | None:
         """The lane of an attached platform (made on first use, kept for its pacing)."""
@@ -178,9 +181,10 @@ class BroadcastRunner:
         Returns:
             How many deliveries were handled (sent or failed or put back for a retry).
         """
-        lanes = [lane for p in list(self.services.messengers) if (lane := self.lane(p))]
-        counts = await asyncio.gather(*(lane.drain() for lane in lanes))
-        await self.finish()
+        async with self._pass:
+            lanes = [lane for p in list(self.services.messengers) if (lane := self.lane(p))]
+            counts = await asyncio.gather(*(lane.drain() for lane in lanes))
+            await self.finish()
         return sum(counts)
 
     async def run_forever(self, stop: asyncio.Event, poll: float = 1.0) -> None:

@@ -67,6 +67,9 @@ class TranslationWorker:
         self.changed = changed
         self.lease = lease
         self._wake = asyncio.Event()
+        # One pass at a time in a process: a pass asked for by hand (the console's :time)
+        # waits for the background one, so what it started is finished when it returns.
+        self._pass = asyncio.Lock()
 
     def wake(self) -> None:
         """Looks for work now rather than at the next poll."""
@@ -108,10 +111,11 @@ class TranslationWorker:
     async def drain(self) -> int:
         """Works until no task is left; returns how many were done."""
         total = 0
-        while ids := await self._claim(self.clock.now()):
-            # Tasks go to the provider concurrently: one slow language holds up no other.
-            await asyncio.gather(*(self._work(task_id) for task_id in ids))
-            total += len(ids)
+        async with self._pass:
+            while ids := await self._claim(self.clock.now()):
+                # Tasks go to the provider concurrently: one slow language holds up no other.
+                await asyncio.gather(*(self._work(task_id) for task_id in ids))
+                total += len(ids)
         return total
 
     async def _work(self, task_id: int) -> None:
