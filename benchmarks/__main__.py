@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks import counting, inbound, voting
+from benchmarks import broadcast, counting, inbound, voting
 from tests.services.postgres import PostgresCluster
 
 
@@ -22,7 +22,7 @@ def main() -> None:
         cluster = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            urls: list[str | None] = [None, None, None]
+            urls: list[str | None] = [None, None, None, None]
             if cluster is not None:
                 urls = [
                     asyncio.run(cluster.create_database(f"bench_{uuid.uuid4().hex[:8]}"))
@@ -30,6 +30,7 @@ def main() -> None:
                 ]
             asyncio.run(inbound.main(Path(tmp), urls[0]))
             asyncio.run(voting.main(Path(tmp), urls[1], urls[2]))
+            asyncio.run(broadcast.main(Path(tmp), urls[3]))
         counting.main()
     finally:
         if cluster is not None:

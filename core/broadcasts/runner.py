@@ -518,30 +518,34 @@ class Lane:
         self.wave = max(1, int(pace.per_second * runner.wave_seconds))
 
     async def drain(self) -> int:
-        """Sends this platform's claimable rows until there are none; returns how many."""
-        total = 0
-        hold = timedelta(seconds=3 * self.batch / self.pacer.pace.per_second)
-        while rows := await self.runner.claim(self.platform, self.batch, hold):
-            await self._send(rows)
-            total += len(rows)
-        return total
+        """Sends this platform's claimable rows until there are none; returns how many.
 
-    async def _send(self, rows: list[Row]) -> None:
-        texts = await self.runner.texts({r.broadcast_id for r in rows})
-        waves = [rows[i : i + self.wave] for i in range(0, len(rows), self.wave)]
+        A pipeline, so that the platform never waits on the database: the next batch is
+        claimed while this one is sent, and the next wave is marked while this one goes.
+        """
+        hold = timedelta(seconds=3 * self.batch / self.pacer.pace.per_second)
+        total = 0
+        claiming = asyncio.create_task(self.runner.claim(self.platform, self.batch, hold))
         sending: asyncio.Task[None] | None = None
         try:
-            for wave in waves:
-                await self.runner.mark_sending(wave)
-                previous, sending = sending, asyncio.create_task(self._wave(wave, texts))
-                if previous is not None:
-                    await previous
+            while rows := await claiming:
+                claiming = asyncio.create_task(self.runner.claim(self.platform, self.batch, hold))
+                texts = await self.runner.texts({r.broadcast_id for r in rows})
+                for i in range(0, len(rows), self.wave):
+                    wave = rows[i : i + self.wave]
+                    await self.runner.mark_sending(wave)
+                    previous, sending = sending, asyncio.create_task(self._wave(wave, texts))
+                    if previous is not None:
+                        await previous
+                total += len(rows)
             if sending is not None:
                 await sending
         except BaseException:
-            if sending is not None and not sending.done():
-                sending.cancel()
+            for task in (claiming, sending):
+                if task is not None and not task.done():
+                    task.cancel()
             raise
+        return total
 
     async def _wave(self, wave: list[Row], texts: dict[int, dict[str, Text]]) -> None:
         outcomes = await asyncio.gather(*(self._one(row, texts) for row in wave))
@@ -554,25 +558,31 @@ class Lane:
             # No text (should not happen), or the member was erased since the release.
             return Outcome(row, DeliveryStatus.FAILED, error="unreachable")
         message = self.runner.message(text, row, self.messenger)
-        async with self._in_flight:
-            for _attempt in range(MAX_RATE_LIMITS):
-                slot = self.pacer.reserve(row.target, direct)
-                await self.runner.sleep(self.pacer.wait(slot))
-                try:
+        for _attempt in range(MAX_RATE_LIMITS):
+            # Wait for the slot outside the in-flight limit: that limit is for requests
+            # the platform is answering, not for messages waiting their turn.
+            slot = self.pacer.reserve(row.target, direct)
+            await self.runner.sleep(self.pacer.wait(slot))
+            try:
+                async with self._in_flight:
+                    # Admitted last, right before the request leaves: nothing between the
+                    # admission and the send can bunch requests up again.
+                    while late := self.pacer.admit(direct):
+                        await self.runner.sleep(late)
                     sent = await self._send_one(row, message, direct)
-                except RateLimited as exc:
-                    self.pacer.slow_down(exc.retry_after)
-                    continue
-                except DirectMessagesClosed:
-                    return Outcome(row, DeliveryStatus.FAILED, error="dms_closed")
-                except Exception:
-                    log.exception(
-                        "broadcast send failed",
-                        extra={"platform": self.platform, "delivery": row.id},
-                    )
-                    break
-                self.pacer.succeeded()
-                return Outcome(row, DeliveryStatus.SENT, message_id=sent.message_id)
+            except RateLimited as exc:
+                self.pacer.slow_down(exc.retry_after)
+                continue
+            except DirectMessagesClosed:
+                return Outcome(row, DeliveryStatus.FAILED, error="dms_closed")
+            except Exception:
+                log.exception(
+                    "broadcast send failed",
+                    extra={"platform": self.platform, "delivery": row.id},
+                )
+                break
+            self.pacer.succeeded()
+            return Outcome(row, DeliveryStatus.SENT, message_id=sent.message_id)
         if row.attempts + 1 >= MAX_ATTEMPTS:
             return Outcome(row, DeliveryStatus.FAILED, error="error")
         return Outcome(row, DeliveryStatus.PENDING)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.broadcasts.models import BroadcastDelivery
-from core.broadcasts.pacing import Pacer
+from core.broadcasts.pacing import MARGIN, Pacer
 from core.members.models import Role
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.port import Capabilities, Pace, RateLimited
@@ -27,25 +27,43 @@ class Time:
 def test_slots_follow_the_rate_the_direct_rate_and_the_chat_interval() -> None:
     clock = Time()
     pacer = Pacer(Pace(per_second=10, direct_per_second=2, per_chat_interval=1.0), clock)
+    step, direct = 1 / (10 * MARGIN), 1 / (2 * MARGIN)  # a little under the declared rates
     assert [pacer.reserve(f"c{i}", direct=False) for i in range(3)] == pytest.approx(
-        [100.0, 100.1, 100.2]
+        [100.0, 100 + step, 100 + 2 * step]
     )
     # The same chat again waits for its own interval, without holding the others back.
     assert pacer.reserve("c0", direct=False) == pytest.approx(101.0)
-    assert pacer.reserve("c9", direct=False) == pytest.approx(100.4)
-    assert pacer.reserve("d1", direct=True) == pytest.approx(100.5)
-    assert pacer.reserve("d2", direct=True) == pytest.approx(101.0)  # DMs: 2 per second
+    assert pacer.reserve("c9", direct=False) == pytest.approx(100 + 4 * step)
+    assert pacer.reserve("d1", direct=True) == pytest.approx(100 + 5 * step)
+    assert pacer.reserve("d2", direct=True) == pytest.approx(100 + 5 * step + direct)
     clock.now = 200.0
     assert pacer.reserve("c1", direct=False) == 200.0  # idle time is not saved up as a burst
+
+
+def test_admission_counts_what_really_leaves() -> None:
+    clock = Time()
+    pacer = Pacer(Pace(per_second=10), clock)
+    assert pacer.admit(direct=False) == 0
+    # Woken late, two senders at once: the second waits half an interval.
+    assert pacer.admit(direct=False) == pytest.approx(0.5 / (10 * MARGIN))
+    sent = 1
+    while sent < 9:  # nine fit in a second (a margin under the ten declared) ...
+        wait = pacer.admit(direct=False)
+        if wait:
+            clock.now += wait
+            continue
+        sent += 1
+    # ... and the tenth waits until the first one is a second old.
+    assert pacer.admit(direct=False) == pytest.approx(100.0 + 1.0 - clock.now)
 
 
 def test_backing_off_and_creeping_back() -> None:
     clock = Time()
     pacer = Pacer(Pace(per_second=20), clock)
     pacer.slow_down(retry_after=3.0)
-    assert pacer.rate == 10
+    assert pacer.rate == pytest.approx(14)
     assert pacer.reserve("a", direct=False) == 103.0  # waits out the platform's retry_after
-    assert pacer.reserve("b", direct=False) == pytest.approx(103.1)  # at half the rate
+    assert pacer.reserve("b", direct=False) == pytest.approx(103 + 1 / (14 * MARGIN))
     for _ in range(200):
         pacer.succeeded()
     assert pacer.rate == 20  # never above what the platform declares
