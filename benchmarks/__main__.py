@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks import counting, inbound, reminders, telegram_burst, voting
+from benchmarks import broadcast, counting, inbound, reminders, telegram_burst, voting
 from tests.services.postgres import PostgresCluster
 
 
@@ -22,7 +22,7 @@ def main() -> None:
         cluster = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            urls: list[str | None] = [None, None, None, None]
+            urls: list[str | None] = [None, None, None, None, None]
             if cluster is not None:
                 urls = [
                     asyncio.run(cluster.create_database(f"bench_{uuid.uuid4().hex[:8]}"))
@@ -31,6 +31,7 @@ def main() -> None:
             asyncio.run(inbound.main(Path(tmp), urls[0]))
             asyncio.run(voting.main(Path(tmp), urls[1], urls[2]))
             asyncio.run(reminders.main(Path(tmp), urls[3]))
+            asyncio.run(broadcast.main(Path(tmp), urls[4]))
         counting.main()
         telegram_burst.main()
     finally:

@@ -14,6 +14,7 @@ from core.db.database import Database
 from core.db.migrate import current_revision, head_revision, upgrade
 from core.gatherings.feeds import FeedSettings
 from core.scheduling.clock import OffsetClock
+from core.translation.providers import ProviderSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,12 @@ def app_config(settings: Settings) -> AppConfig:
             FeedSettings(Path(calendars.directory), calendars.public_url or None)
             if calendars.directory
             else None
+        ),
+        translation=ProviderSettings(
+            settings.file.translation.provider,
+            settings.file.translation.url,
+            settings.secrets.get("translation_api_key"),
+            settings.file.translation.timeout_seconds,
         ),
     )
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.broadcasts.compose import Broadcasts
+from core.broadcasts.preferences import Settings as BroadcastSettings
+from core.broadcasts.runner import BroadcastRunner
 from core.config.organisation import OrganisationConfig
 from core.db.database import Database
 from core.db.migrate import current_revision, head_revision
@@ -50,16 +53,23 @@ from core.messaging.context import Context, Services
 from core.messaging.inbound import ButtonPressed, ChatRef, Inbound, Sender
 from core.messaging.outbound import OutgoingMessage, SentMessage
 from core.messaging.outbox import ChatAction, Delivery, Outbox, PostedMessage
-from core.messaging.port import DirectMessagesClosed, Messenger
+from core.messaging.port import DirectMessagesClosed, Messenger, RateLimited
 from core.messaging.router import Router
 from core.onboarding.handlers import Onboarding
 from core.scheduling import maintenance
 from core.scheduling.clock import Clock
 from core.scheduling.scheduler import Scheduler
+from core.translation.decisions import refresh_on_translation
+from core.translation.glossary import Glossary
+from core.translation.handlers import Translations
+from core.translation.machine import MachineTranslator
+from core.translation.providers import ProviderSettings, build_provider
+from core.translation.worker import TranslationWorker
 
 log = logging.getLogger(__name__)
 
 ACTION_KEY = "action_signing_key"
+MAX_RATE_LIMIT_WAIT = 5.0  # seconds a reply waits at most for a platform's rate limit
 
 
 class DatabaseNotReady(RuntimeError):
@@ -75,12 +85,14 @@ class AppConfig:
         default_language: Used when nothing is known of a reader.
         secret_key: Signs button actions; None keeps a generated key in the database.
         calendar_feeds: Where the calendar feed files go; None: no feed files.
+        translation: The machine translation provider (None: no machine translation).
     """
 
     organisation: OrganisationConfig
     default_language: str
     secret_key: str | None = None
     calendar_feeds: FeedSettings | None = None
+    translation: ProviderSettings | None = None
 
 
 class CoreApp:
@@ -116,6 +128,21 @@ class CoreApp:
         self.scheduler = Scheduler(
             db, clock, worker_id, deliver=self.deliver, messengers=self._messengers
         )
+        glossary = Glossary.from_config(config.organisation.glossary)
+        self.machine = MachineTranslator(
+            db, build_provider(config.translation, glossary), glossary, clock
+        )
+        self.translations = Translations(self.router)
+        self.translation_worker = TranslationWorker(
+            db,
+            clock,
+            self.services,
+            self.machine,
+            worker_id,
+            self.deliver,
+            self.translations.changed,
+        )
+        self.broadcasts = BroadcastRunner(db, clock, self.services, worker_id, self.deliver)
         self._register_capabilities()
         self._presses = PressBatcher(
             db,
@@ -133,6 +160,16 @@ class CoreApp:
         # A private /start from someone who is not a member yet starts their onboarding.
         Greeting(self.router, onboarding.newcomer_start).register()
         LanguageChoice(self.router).register()
+        # Before the profile: a translator writing or an organiser composing gets their
+        # text (each yields to a profile question asked after theirs).
+        self.translations.register()
+        broadcasts = Broadcasts(
+            self.router, self.scheduler, self.services, machine=self.machine.provider is not None
+        )
+        broadcasts.register()
+        BroadcastSettings(self.router).register()
+        self.translations.on_translated("broadcast", broadcasts.translated)
+        self.translations.on_translated("decision", refresh_on_translation(self.scheduler))
         # Before decisions: an answer the member was asked for wins over "vote …" text.
         Profile(self.router).register()
         onboarding.register()
@@ -197,8 +234,31 @@ class CoreApp:
         await self.scheduler.run_due()
 
     async def run_scheduler(self, stop: asyncio.Event) -> None:
-        """Runs due jobs until ``stop`` is set."""
-        await self.scheduler.run_forever(stop)
+        """Runs due jobs, machine translations and broadcast deliveries until ``stop``."""
+        await asyncio.gather(
+            self.scheduler.run_forever(stop),
+            self.translation_worker.run_forever(stop),
+            self.broadcasts.run_forever(stop),
+        )
+
+    async def run_due(self) -> int:
+        """Runs everything due now until nothing is left: jobs, translations, deliveries.
+
+        For the console's ``:time`` and tests, which move time by hand; a running bot
+        does the same continuously in :meth:`run_scheduler`.
+
+        Returns:
+            How much was done (jobs run, tasks worked, deliveries handled).
+        """
+        total = 0
+        for _round in range(20):  # each pass may make work for the next (a release job)
+            done = await self.translation_worker.drain()
+            done += await self.scheduler.run_due()
+            done += await self.broadcasts.drain()
+            total += done
+            if not done:
+                break
+        return total
 
     async def link_chat(self, platform: str, chat: ChatRef, branch_slug: str) -> bool:
         """Links a platform chat to a branch (for adapters that map chats by configuration).
@@ -311,6 +371,9 @@ class CoreApp:
             await self.deliver(deliveries, fallback)
             note = None if fallback.noted else ctx.acknowledgement
             await self._acknowledge(messenger, inbound, note)
+        # Cheap nudges: a confirmed broadcast or new content goes out without a poll's wait.
+        self.translation_worker.wake()
+        self.broadcasts.wake()
 
     async def _handle_in_transaction(self, inbound: Inbound, messenger: Messenger) -> Context:
         now = self.clock.now()
@@ -396,38 +459,52 @@ class CoreApp:
                 log.warning("no messenger for a delivery", extra={"platform": delivery.platform})
                 continue
             try:
-                if delivery.action is not None:
-                    await self._act(messenger, delivery)
-                elif delivery.event is not None and delivery.chat_id is not None:
-                    native_id = await messenger.mirror_event(
-                        delivery.chat_id, delivery.event, delivery.edit
-                    )
-                    landed.append((delivery, SentMessage(delivery.chat_id, native_id)))
-                elif delivery.edit is not None and delivery.chat_id is not None:
-                    await messenger.edit(
-                        SentMessage(delivery.chat_id, delivery.edit), delivery.message
-                    )
-                elif delivery.direct_to is not None:
-                    try:
-                        sent = await messenger.send_direct(delivery.direct_to, delivery.message)
-                    except DirectMessagesClosed:
-                        if fallback is None or not fallback.covers(delivery):
-                            raise
-                        await self._instead_of_direct(messenger, delivery, fallback)
-                        continue
-                    landed.append((delivery, sent))
-                elif delivery.ephemeral_to is not None and delivery.chat_id is not None:
-                    await messenger.send_ephemeral(
-                        delivery.chat_id, delivery.ephemeral_to, delivery.message
-                    )
-                elif delivery.chat_id is not None:
-                    landed.append(
-                        (delivery, await messenger.send(delivery.chat_id, delivery.message))
-                    )
+                try:
+                    await self._deliver_one(messenger, delivery, landed, fallback)
+                except RateLimited as limited:
+                    # Once more after the platform's wait (bounded: the others must not stall).
+                    await asyncio.sleep(min(limited.retry_after, MAX_RATE_LIMIT_WAIT))
+                    await self._deliver_one(messenger, delivery, landed, fallback)
             except Exception:
                 log.exception(
                     "send failed", extra={"platform": delivery.platform, "chat": delivery.chat_id}
                 )
+        await self._record_posted(landed)
+
+    async def _deliver_one(
+        self,
+        messenger: Messenger,
+        delivery: Delivery,
+        landed: list[tuple[Delivery, SentMessage]],
+        fallback: DirectFallback | None = None,
+    ) -> None:
+        """Sends one committed message or action; what landed is added to ``landed``."""
+        if delivery.action is not None:
+            await self._act(messenger, delivery)
+        elif delivery.event is not None and delivery.chat_id is not None:
+            native_id = await messenger.mirror_event(
+                delivery.chat_id, delivery.event, delivery.edit
+            )
+            landed.append((delivery, SentMessage(delivery.chat_id, native_id)))
+        elif delivery.edit is not None and delivery.chat_id is not None:
+            await messenger.edit(SentMessage(delivery.chat_id, delivery.edit), delivery.message)
+        elif delivery.direct_to is not None:
+            try:
+                sent = await messenger.send_direct(delivery.direct_to, delivery.message)
+            except DirectMessagesClosed:
+                if fallback is None or not fallback.covers(delivery):
+                    raise
+                await self._instead_of_direct(messenger, delivery, fallback)
+                return
+            landed.append((delivery, sent))
+        elif delivery.ephemeral_to is not None and delivery.chat_id is not None:
+            await messenger.send_ephemeral(
+                delivery.chat_id, delivery.ephemeral_to, delivery.message
+            )
+        elif delivery.chat_id is not None:
+            landed.append((delivery, await messenger.send(delivery.chat_id, delivery.message)))
+
+    async def _record_posted(self, landed: list[tuple[Delivery, SentMessage]]) -> None:
         tagged = [(d, sent) for d, sent in landed if d.tag is not None]
         if not tagged:
             return

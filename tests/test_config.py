@@ -121,6 +121,9 @@ def dump(data: dict) -> str:
     if "decisions" in data:
         out.append("[decisions]")
         out += [f"{k} = {value(v)}" for k, v in data["decisions"].items()]
+    if "glossary" in data:
+        out.append("[glossary]")
+        out += [f"{k} = {value(v)}" for k, v in data["glossary"].items()]
     for branch in data["branches"]:
         out.append("[[branches]]")
         out += [f"{k} = {value(v)}" for k, v in branch.items()]

@@ -162,7 +162,7 @@ class ConsoleAdapter:
             return
         self.clock.advance(delta)
         self._note(f"clock is now {self.clock.now():%Y-%m-%d %H:%M} UTC")
-        await self.app.scheduler.run_due()
+        await self.app.run_due()
 
     async def _press(self, choice: str) -> None:
         button = self.messenger.button(self.state.chat_id, choice)

@@ -219,6 +219,19 @@ class GatheringDefaults(_Strict):
         return tuple(sorted(set(value), reverse=True))
 
 
+class GlossaryConfig(_Strict):
+    """``[glossary]``: the organisation's terms, kept right by machine translation.
+
+    Attributes:
+        keep: Words never translated (the organisation's name, "IOPS").
+        terms: Each term in the languages it has a fixed rendering in, e.g.
+            ``{ en = "chapter", es = "capítulo", fr = "section locale" }``.
+    """
+
+    keep: tuple[str, ...] = ()
+    terms: tuple[dict[str, str], ...] = ()
+
+
 class OrganisationConfig(_Strict):
     """The whole ``organisation.toml``."""
 
@@ -227,6 +240,7 @@ class OrganisationConfig(_Strict):
     branches: tuple[BranchConfig, ...] = Field(min_length=1)
     decisions: DecisionDefaults = Field(default_factory=DecisionDefaults)
     gatherings: GatheringDefaults = Field(default_factory=GatheringDefaults)
+    glossary: GlossaryConfig = Field(default_factory=GlossaryConfig)
 
     def branch(self, slug: str) -> BranchConfig | None:
         """The configured branch with ``slug``, if any."""
@@ -301,6 +315,12 @@ def _cross_checks(cfg: OrganisationConfig) -> list[tuple[str, str]]:
         seen.setdefault(branch.slug, branch)
     if roots != 1:
         problems.append(("branches", f"exactly one international branch is needed, found {roots}"))
+    for index, term in enumerate(cfg.glossary.terms):
+        for code, value in term.items():
+            if code not in langs:
+                problems.append((f"glossary.terms[{index}].{code}", "not one of the languages"))
+            elif not value.strip():
+                problems.append((f"glossary.terms[{index}].{code}", "empty term"))
     for index, slug in enumerate(cfg.decisions.members_may_propose):
         if slug not in seen:
             problems.append((f"decisions.members_may_propose[{index}]", f"no branch {slug!r}"))

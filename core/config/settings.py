@@ -160,6 +160,31 @@ class CalendarSettings(_Strict):
         return self
 
 
+class TranslationSettings(_Strict):
+    """``[translation]``: the machine translation provider (none by default).
+
+    Attributes:
+        provider: ``none``, ``libretranslate`` or ``deepl``.
+        url: The provider's address: a LibreTranslate instance (required for it); for
+            DeepL, empty picks the Free or Pro API from the key.
+        api_key_env: The environment variable holding the key (DeepL needs one;
+            LibreTranslate instances may).
+        timeout_seconds: How long one call may take before the content goes out untranslated.
+    """
+
+    provider: Literal["none", "libretranslate", "deepl"] = "none"
+    url: str = ""
+    api_key_env: str = "TRANSLATION_API_KEY"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("use an http:// or https:// address")
+        return value.rstrip("/")
+
+
 class SettingsFile(_Strict):
     """The whole file as written."""
 
@@ -169,6 +194,7 @@ class SettingsFile(_Strict):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     calendars: CalendarSettings = Field(default_factory=CalendarSettings)
+    translation: TranslationSettings = Field(default_factory=TranslationSettings)
 
 
 @dataclass(frozen=True)
@@ -278,6 +304,14 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(
             path, [(f"discord.roles.{slug}", "no branch has this slug") for slug in unknown]
         )
+    translation = file.translation
+    if translation.provider == "libretranslate" and not translation.url:
+        raise ConfigError(path, [("translation.url", "LibreTranslate needs the instance's url")])
+    if translation.provider == "deepl" and not env.get(translation.api_key_env):
+        raise ConfigError(
+            path,
+            [("translation.api_key_env", f"DeepL needs a key in ${translation.api_key_env}")],
+        )
     secrets = {
         name: env[var]
         for name, var in (
@@ -287,6 +321,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             ("discord_token", file.discord.token_env),
             ("matrix_password", file.matrix.password_env),
             ("matrix_access_token", file.matrix.access_token_env),
+            ("translation_api_key", file.translation.api_key_env),
         )
         if env.get(var)
     }

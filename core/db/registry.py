@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 def all_metadata() -> MetaData:
     """The metadata of every table, for migrations and their checks."""
     # Imported for their side effect of registering tables on Base.metadata.
+    import core.broadcasts.models
     import core.db.state
     import core.decisions.models
     import core.federation.models
@@ -17,7 +18,8 @@ def all_metadata() -> MetaData:
     import core.messaging.models
     import core.messaging.outbox
     import core.onboarding.models
-    import core.scheduling.models  # noqa: F401
+    import core.scheduling.models
+    import core.translation.models  # noqa: F401
     from core.db.base import Base
 
     return Base.metadata

@@ -29,8 +29,10 @@ from core.members.models import Member, PlatformAccount
 from core.members.service import language_of
 from core.messaging.context import ButtonSpec, Services, render_message
 from core.messaging.inbound import ChatKind
-from core.messaging.outbound import Attachment, OutgoingMessage, Poll
+from core.messaging.outbound import Attachment, Button, OutgoingMessage, Poll
 from core.messaging.outbox import Outbox, posted_messages
+from core.translation import decisions as translated
+from core.translation.content import Rendition, note, read_content, show_original
 
 
 def tag(decision: Decision) -> str:
@@ -171,8 +173,17 @@ def decision_message(
     timezone: str,
     affected: Branch | None = None,
     outcome: str | None = None,
+    text: Rendition | None = None,
 ) -> OutgoingMessage:
-    """The decision's group message for one language (``outcome``: once it is closed)."""
+    """The decision's group message for one language.
+
+    ``outcome`` is set once it is closed (platforms that show it as their own poll end
+    the poll with it); ``text`` is its question and options in that language, when they
+    are translated.
+    """
+    label = None
+    if text is not None and text.translated:
+        options, label = list(text.parts[1:]), note(text, translator)
     shown = live
     if live.totals is not None:
         shown = Live(
@@ -181,7 +192,7 @@ def decision_message(
             live.turnout,
             _localise_totals(dict(live.totals), Method(decision.method), translator),
         )
-    text = decision_text(
+    body = decision_text(
         decision,
         options,
         translator,
@@ -189,18 +200,31 @@ def decision_message(
         shown,
         branch_name(branch, services.organisation, translator.language),
         weights_of(services, decision, branch, affected, translator),
+        question=text.parts[0] if text is not None and label else None,
+        note=label,
     )
-    message = render_message(services.signer, translator, text, group_buttons(decision, options))
-    return replace(message, poll=native_poll(decision, len(options), message, outcome))
+    votes = group_buttons(decision, options)
+    buttons = list(votes)
+    if text is not None:
+        buttons.append(show_original(text))
+    message = render_message(services.signer, translator, body, buttons)
+    # The poll's answers are the vote buttons only ("Show original" is no answer).
+    answers = render_message(services.signer, translator, body, votes).all_buttons()
+    question = text.parts[0] if text is not None and label else decision.question
+    return replace(message, poll=native_poll(decision, len(options), answers, outcome, question))
 
 
 def native_poll(
-    decision: Decision, option_count: int, message: OutgoingMessage, outcome: str | None
+    decision: Decision,
+    option_count: int,
+    answers: Sequence[Button],
+    outcome: str | None,
+    question: str,
 ) -> Poll | None:
     """The decision as a platform's own poll, for the methods a poll can carry.
 
-    Its answers are the message's buttons, so a poll answer is the same signed action
-    as a press (or a numbered reply) and lands in the same tally.
+    Its answers are the vote buttons, so a poll answer is the same signed action as a
+    press (or a numbered reply) and lands in the same tally.
     """
     method = Method(decision.method)
     if method not in (Method.PLURALITY, Method.APPROVAL, Method.MAJORITY):
@@ -211,8 +235,8 @@ def native_poll(
     closed = status in (DecisionStatus.CLOSED, DecisionStatus.CANCELLED)
     most = (decision.max_choices or option_count) if method is Method.APPROVAL else 1
     return Poll(
-        question=decision.question,
-        answers=tuple(message.all_buttons()),
+        question=question,
+        answers=tuple(answers),
         max_selections=most,
         disclosed=not decision.secret,
         closed=closed,
@@ -230,14 +254,24 @@ async def post_decision(
     assert home is not None
     affected = await affected_branch(session, decision)
     posted = 0
-    for chat, branch in await linked_chats(
-        session, decision.branch_id, decision.include_sub_branches
-    ):
-        if chat.platform not in services.messengers:
-            continue
+    chats = await linked_chats(session, decision.branch_id, decision.include_sub_branches)
+    chats = [(chat, branch) for chat, branch in chats if chat.platform in services.messengers]
+    content = await translated.ensure(
+        session, decision, options, {b.language for _c, b in chats}, services.clock.now()
+    )
+    for chat, branch in chats:
         translator = services.catalogs.get(branch.language)
+        text = await read_content(session, content, branch.language)
         message = decision_message(
-            services, decision, options, live, home, translator, branch.timezone, affected
+            services,
+            decision,
+            options,
+            live,
+            home,
+            translator,
+            branch.timezone,
+            affected,
+            text=text,
         )
         outbox.post(
             chat.platform,
@@ -286,10 +320,20 @@ async def refresh(
             outcome = outcome_text(
                 decision, *ended, live.voters, live.electorate, translator, weights
             )
+        text = await translated.shown(session, decision, translator.language)
         outbox.edit(
             posted,
             decision_message(
-                services, decision, options, live, home, translator, zone, affected, outcome
+                services,
+                decision,
+                options,
+                live,
+                home,
+                translator,
+                zone,
+                affected,
+                outcome=outcome,
+                text=text,
             ),
         )
 

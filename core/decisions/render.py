@@ -100,8 +100,14 @@ def decision_text(
     live: Live,
     branch_name: str,
     weights: str | None = None,
+    *,
+    question: str | None = None,
+    note: str | None = None,
 ) -> str:
-    """The decision's message in a chat, with turnout (and live totals when visible)."""
+    """The decision's message in a chat, with turnout (and live totals when visible).
+
+    ``question`` (and ``options``) may be a translation, labelled by ``note``.
+    """
     t = translator
     status = DecisionStatus(decision.status)
     lines = [
@@ -114,11 +120,13 @@ def decision_text(
             )
         ),
         "",
-        decision.question,
+        question or decision.question,
     ]
     if options:
         lines.append("")
         lines += [f"{i}. {label}" for i, label in enumerate(options, 1)]
+    if note:
+        lines += ["", note]
     lines.append("")
     threshold = threshold_line(decision)
     if threshold is not None:

@@ -68,6 +68,9 @@ class OutgoingMessage:
             core as :class:`~core.messaging.inbound.TextReceived`, as a typed reply does.
         poll: The same choices as a native poll, for platforms with ``Capabilities.polls``
             (dropped by the outbox for the others); on an edit, its state (closed or not).
+        idempotency_key: A key unique to this one message to this one recipient (a
+            broadcast delivery's). Platforms with ``Capabilities.idempotent_sends`` pass it
+            as their transaction id or nonce, so that a repeated send is dropped.
     """
 
     text: str
@@ -77,6 +80,7 @@ class OutgoingMessage:
     rtl: bool = False
     asks_for_text: str | None = None
     poll: Poll | None = None
+    idempotency_key: str | None = None
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order, as numbered choices show them."""

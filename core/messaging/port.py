@@ -19,6 +19,43 @@ class DirectMessagesClosed(Exception):
     """
 
 
+class RateLimited(Exception):
+    """The platform asked the bot to slow down (HTTP 429, Matrix ``M_LIMIT_EXCEEDED``).
+
+    Raised by :meth:`Messenger.send` and :meth:`Messenger.send_direct` when the platform
+    refused a message for going too fast; nothing was sent. Bulk senders (broadcasts) wait
+    ``retry_after`` seconds, slow down and send it again.
+
+    Args:
+        retry_after: Seconds the platform asked to wait (0 when it did not say).
+    """
+
+    def __init__(self, retry_after: float = 0.0) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:.1f} s")
+        self.retry_after = max(0.0, retry_after)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a platform accepts the bot's messages, for bulk sending (broadcasts).
+
+    The core paces itself below these; a platform that still says "too fast" raises
+    :class:`RateLimited`, and the sender backs off (halves its rate, then creeps back up).
+
+    Attributes:
+        per_second: Messages per second overall (Telegram: about 30).
+        direct_per_second: Private messages per second, when lower than ``per_second``
+            (Discord opens a DM channel per person and watches bulk DMs closely).
+        per_chat_interval: Seconds between two messages in the same chat (Telegram: 1).
+        in_flight: Requests allowed at once, to reach ``per_second`` over network latency.
+    """
+
+    per_second: float = 10.0
+    direct_per_second: float | None = None
+    per_chat_interval: float = 1.0
+    in_flight: int = 8
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform can show; the core renders one message, adapters degrade the rest.
@@ -42,6 +79,11 @@ class Capabilities:
             mirrored to (:meth:`Messenger.mirror_event`).
         polls: The platform shows :attr:`OutgoingMessage.poll` as its own poll and reports
             answers as :class:`~core.messaging.inbound.PollAnswered` (Matrix).
+        pace: How fast bulk messages may go (see :class:`Pace`); a cautious default.
+        idempotent_sends: The platform drops a second send carrying the same
+            :attr:`~core.messaging.outbound.OutgoingMessage.idempotency_key` (a Matrix
+            transaction id, a Discord nonce), so a send whose outcome is unknown can be
+            repeated without the person getting it twice.
     """
 
     buttons: bool
@@ -58,6 +100,8 @@ class Capabilities:
     invites: bool = False
     native_events: bool = False
     polls: bool = False
+    pace: Pace = Pace()
+    idempotent_sends: bool = False
 
 
 class Messenger(Protocol):

@@ -76,6 +76,8 @@ class FakeMessenger:
         self.dms_closed: set[str] = set()
         # (chat id, user id) where an ephemeral message can be shown now; None: anywhere.
         self.ephemeral_reach: set[tuple[str, str]] | None = None
+        # Idempotency keys already sent (``Capabilities.idempotent_sends``): a repeat is dropped.
+        self._sent_keys: dict[str, SentMessage] = {}
 
     @property
     def platform(self) -> str:
@@ -93,9 +95,15 @@ class FakeMessenger:
             raise ConnectionError("the fake platform is down")
         if message.buttons and not self._capabilities.buttons:
             raise AssertionError("the core must not rely on buttons the adapter degrades")
+        key = message.idempotency_key if self._capabilities.idempotent_sends else None
+        if key is not None and key in self._sent_keys:
+            return self._sent_keys[key]  # as Matrix does with a repeated transaction id
         posted = Posted(chat_id, str(next(self._ids)), message)
         self.posted.append(posted)
-        return SentMessage(chat_id, posted.message_id)
+        sent = SentMessage(chat_id, posted.message_id)
+        if key is not None:
+            self._sent_keys[key] = sent
+        return sent
 
     async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
         """Records a private message (refused when the person closed their DMs)."""

@@ -33,6 +33,7 @@ from core.messaging.inbound import (
 )
 from core.testing.fake_clock import FakeClock
 from core.testing.fake_messenger import FakeMessenger, Posted, direct_chat_id
+from core.translation.providers import ProviderSettings
 
 DEMO_ORGANISATION = Path(__file__).resolve().parents[2] / "config" / "organisation.toml"
 
@@ -128,16 +129,19 @@ class Scenario:
         default_language: str = "en",
         migrate: bool = True,
         calendar_feeds: FeedSettings | None = None,
+        translation: ProviderSettings | None = None,
     ) -> AsyncIterator[Scenario]:
         """Opens a scenario on an SQLite file path or a database URL, migrated from empty.
 
-        ``calendar_feeds`` turns on the calendar feed files (written where it says).
+        ``calendar_feeds`` turns on the calendar feed files (written where it says), and
+        ``translation`` configures a machine translation provider (a local fake server).
         """
         url = database if isinstance(database, str) else sqlite_url(database)
         config = AppConfig(
             organisation or load_organisation(DEMO_ORGANISATION),
             default_language,
             calendar_feeds=calendar_feeds,
+            translation=translation,
         )
         clock = clock or FakeClock()
         fakes = messengers or [FakeMessenger()]

@@ -248,7 +248,14 @@ async def test_the_guided_conversation(sc: Scenario) -> None:
     assert places.labels == ["No limit", "Cancel"]
     [childcare] = await olga.says("25")
     assert childcare.labels == ["Yes", "No", "Cancel"]
-    [repeat] = await olga.presses("Yes")
+    [access] = await olga.presses("Yes")
+    assert access.text.startswith("What should people know about access")
+    assert access.message.asks_for_text == "Accessibility"
+    assert access.labels == ["Skip", "Cancel"]
+    [language] = await olga.says("Step-free entrance, hearing loop")
+    assert language.text == "Which language is the meeting held in? Press one, or Skip."
+    assert language.labels[-2:] == ["Skip", "Cancel"]
+    [repeat] = await olga.presses("Español")
     assert repeat.labels == [
         "Does not repeat",
         "Every week",
@@ -263,6 +270,8 @@ async def test_the_guided_conversation(sc: Scenario) -> None:
         "🔁 Repeats: FREQ=WEEKLY;INTERVAL=2\n"
         "📍 Library, 2nd floor\n"
         "🧸 Childcare is offered.\n"
+        "♿ Accessibility: Step-free entrance, hearing loop\n"
+        "🗣 Held in Español.\n"
         "👥 Places: 25\n"
         "⏰ Reminders: 1 week, 1 day, 2 hours before\n\n"
         "Announce it in the chats of London – Hackney?"
@@ -273,11 +282,13 @@ async def test_the_guided_conversation(sc: Scenario) -> None:
     assert post.text.startswith("📅 Chapter meeting\n\n🕒 Thu, Dec 3, 2026")
     assert "🔁 Repeats. Then: Thu, Dec 17, 2026, Thu, Dec 31, 2026, Thu, Jan 14, 2027" in post.text
     [gathering] = await gatherings(sc)
-    assert (gathering.capacity, gathering.childcare, gathering.rrule) == (
-        25,
-        True,
-        "FREQ=WEEKLY;INTERVAL=2",
-    )
+    assert (
+        gathering.capacity,
+        gathering.childcare,
+        gathering.accessibility,
+        gathering.meeting_language,
+        gathering.rrule,
+    ) == (25, True, "Step-free entrance, hearing loop", "es", "FREQ=WEEKLY;INTERVAL=2")
     # A button of an answered step is stale.
     [stale] = await olga.presses("Skip")
     assert stale.text == "That gathering is no longer being set up. Send /gathering to start again."

@@ -1,0 +1,3 @@
+from tests.translation.conftest import providers
+
+__all__ = ["providers"]
