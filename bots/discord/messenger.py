@@ -19,7 +19,7 @@ from bots.discord.views import build_view
 from core.config.settings import DiscordSettings
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import NativeEvent, OutgoingMessage, SentMessage
-from core.messaging.port import Capabilities, DirectMessagesClosed
+from core.messaging.port import Capabilities, DirectMessagesClosed, Pace
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ CAPABILITIES = Capabilities(
     join_requests=False,
     invites=True,
     native_events=True,
+    # Channel posts at Discord's global pace; new DM conversations slowly (Discord
+    # quarantines bots that open many quickly). Nonces make repeated sends harmless.
+    pace=Pace(per_second=40.0, direct_per_second=1.0, per_chat_interval=0.25, in_flight=8),
+    idempotent_sends=True,
 )
 
 BranchOf = Callable[[str, str], Awaitable[str | None]]

@@ -99,7 +99,16 @@ class NonceBook:
         self.used: dict[str, float] = {}
 
     def next(self, chat_id: str, message: OutgoingMessage) -> str:
-        """The nonce for sending ``message`` to ``chat_id`` now."""
+        """The nonce for sending ``message`` to ``chat_id`` now.
+
+        A message with an idempotency key (a broadcast delivery's) always gets the nonce of
+        its key, so resending it after a crash, from any process, is dropped by Discord.
+        """
+        if message.idempotency_key:
+            digest = hashlib.blake2b(
+                f"{chat_id}\x00{message.idempotency_key}".encode(), digest_size=15
+            ).digest()
+            return base64.urlsafe_b64encode(digest).decode("ascii")[:MAX_NONCE]
         now = self.clock()
         self.used = {n: at for n, at in self.used.items() if now - at < NONCE_MEMORY}
         repeat = 0

@@ -9,6 +9,7 @@ bot never mentions anyone, so nothing it repeats from members (``@room``, a name
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -30,7 +31,7 @@ from bots.matrix.transactions import TransactionIds, once
 from bots.matrix.translate import PLATFORM
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import Attachment, NativeEvent, OutgoingMessage, SentMessage
-from core.messaging.port import Capabilities
+from core.messaging.port import Capabilities, Pace
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,10 @@ class MatrixMessenger:
             join_requests=True,
             invites=True,
             polls=True,
+            # The homeserver's limit is its own (and can be lifted for the bot); the sender
+            # backs off on M_LIMIT_EXCEEDED. Transaction ids make repeated sends harmless.
+            pace=Pace(per_second=10.0, per_chat_interval=0.2, in_flight=4),
+            idempotent_sends=True,
         )
 
     # ------------------------------------------------------------------ requests
@@ -211,8 +216,14 @@ class MatrixMessenger:
         """Posts the text (split if long), then any image, file and poll, in ``chat_id``."""
         first: str | None = None
         if message.text:
-            for part in split_text(message.text):
-                event_id = await self._send_event(chat_id, MESSAGE, text_content(part, message.rtl))
+            for number, part in enumerate(split_text(message.text)):
+                # A broadcast delivery's key makes its transaction id the same in any process,
+                # so a resend after a crash is dropped by the homeserver.
+                key = message.idempotency_key
+                tx = f"iops.key.{number}.{_key_digest(key)}" if key else None
+                event_id = await self._send_event(
+                    chat_id, MESSAGE, text_content(part, message.rtl), tx_id=tx
+                )
                 first = first or event_id
         for attachment, msgtype in ((message.image, "m.image"), (message.file, "m.file")):
             if attachment is not None:
@@ -280,3 +291,8 @@ class MatrixMessenger:
     async def mirror_event(self, chat_id: str, event: NativeEvent, existing: str | None) -> str:
         """Never called: Matrix rooms have no scheduled events (``native_events`` is False)."""
         raise NotImplementedError("Matrix has no native events")
+
+
+def _key_digest(key: str) -> str:
+    """A short, transaction-id-safe digest of an idempotency key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -23,7 +23,7 @@ from bots.telegram.text import (
 from bots.telegram.translate import PLATFORM
 from core.messaging.inbound import ButtonPressed
 from core.messaging.outbound import Attachment, NativeEvent, OutgoingMessage, SentMessage
-from core.messaging.port import Capabilities, DirectMessagesClosed
+from core.messaging.port import Capabilities, DirectMessagesClosed, Pace
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,8 @@ class TelegramMessenger:
             photos=True,
             join_requests=True,
             invites=True,
+            # Telegram's published limits; the adapter's own lanes enforce them per chat.
+            pace=Pace(per_second=30.0, per_chat_interval=1.0, in_flight=30),
         )
 
     async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:

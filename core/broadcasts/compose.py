@@ -37,7 +37,7 @@ from core.decisions.spec import when as parse_when
 from core.errors import InvalidButton, UserError
 from core.federation.models import Branch
 from core.federation.service import branch_by_slug
-from core.i18n.message import Msg, _
+from core.i18n.message import Msg, _, ngettext
 from core.members.models import AwaitedText, Role, RoleGrant
 from core.members.service import has_role
 from core.messaging.actions import Action
@@ -276,7 +276,10 @@ class Broadcasts:
         presets = AT_PRESETS if timing is Timing.AT else DEADLINE_PRESETS
         buttons = [
             [
-                ButtonSpec(_("In {count} hours", count=h), Action(HOURS, (bid, str(h))))
+                ButtonSpec(
+                    ngettext("In {count} hour", "In {count} hours", h),
+                    Action(HOURS, (bid, str(h))),
+                )
                 for h in presets
             ],
             [self._cancel_button(broadcast)],

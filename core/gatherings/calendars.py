@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config.organisation import OrganisationConfig
@@ -25,7 +26,12 @@ from core.gatherings import ics
 from core.gatherings.models import Answer, Gathering, GatheringStatus
 from core.gatherings.recurrence import Series, find_original
 from core.gatherings.render import description_for_calendar
-from core.gatherings.service import answers_of, gatherings_for_calendar, series_of
+from core.gatherings.service import (
+    IN_MY_CALENDAR,
+    answers_of,
+    gatherings_for_calendar,
+    series_of,
+)
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
 from core.i18n.translator import Translator
@@ -69,6 +75,7 @@ class Builder:
         self.organisation = organisation
         self.now = now
         self._series: dict[int, Series] = {}
+        self._by_chapter: dict[int, list[Gathering]] = {}
         self._entries: dict[tuple[int, str], ics.CalendarEntry] = {}
         self._pieces = ics.Pieces()
 
@@ -155,11 +162,47 @@ class Builder:
         It holds their chapter's gatherings and those above it, and those they said they'd
         come to (or wait for).
         """
-        session = self.session
-        branches = await ancestor_ids(session, member.chapter_id) if member.chapter_id else []
-        found = await gatherings_for_calendar(session, branches, member.id)
-        name = self.organisation.organisation.display_name(t.language)
-        return await self.file(found, name, t, await answers_of(session, member.id))
+        [found] = await self.for_members([(member, t)])
+        return found
+
+    async def for_members(self, readers: Sequence[tuple[Member, Translator]]) -> list[bytes]:
+        """The calendars of several members (see :meth:`for_member`), each in their language.
+
+        In a few queries for all of them: a change above a whole country rewrites thousands.
+        """
+        answers = await answers_of(self.session, [member.id for member, _t in readers])
+        files = []
+        for member, t in readers:
+            mine = answers.get(member.id, {})
+            found = {g.id: g for g in await self._chapter_gatherings(member.chapter_id)}
+            coming = {
+                gathering_id
+                for gathering_id, by_key in mine.items()
+                if any(answer.value in IN_MY_CALENDAR for answer in by_key.values())
+            }
+            for gathering in await self._gatherings(coming - found.keys()):
+                found[gathering.id] = gathering
+            name = self.organisation.organisation.display_name(t.language)
+            files.append(await self.file([found[i] for i in sorted(found)], name, t, mine))
+        return files
+
+    async def _chapter_gatherings(self, chapter_id: int | None) -> list[Gathering]:
+        """The gatherings of a chapter and the branches above it (cancelled ones too)."""
+        if chapter_id is None:
+            return []
+        found = self._by_chapter.get(chapter_id)
+        if found is None:
+            branches = await ancestor_ids(self.session, chapter_id)
+            found = await gatherings_for_calendar(self.session, branches)
+            self._by_chapter[chapter_id] = found
+        return found
+
+    async def _gatherings(self, ids: set[int]) -> list[Gathering]:
+        """Some gatherings by id; those already loaded come from the session's identity map."""
+        if not ids:
+            return []
+        rows = await self.session.scalars(select(Gathering).where(Gathering.id.in_(sorted(ids))))
+        return list(rows.all())
 
 
 async def build(

@@ -58,6 +58,7 @@ from core.federation.models import Branch
 from core.gatherings.calendars import Builder
 from core.gatherings.models import Gathering, Rsvp
 from core.gatherings.service import IN_MY_CALENDAR
+from core.i18n.translator import Translator
 from core.members.models import Erasure, Member, PlatformAccount
 from core.members.service import language_of
 from core.messaging.context import Services
@@ -191,13 +192,14 @@ class Feeds:
         if path is None:
             return None
         content = await builder.for_member(member, self.services.catalogs.get(language))
-        await asyncio.to_thread(self._write_member_file, path, content)
+        await asyncio.to_thread(self._write_member_files, [(path, content)])
         return path, content
 
     @staticmethod
-    def _write_member_file(path: Path, content: bytes) -> None:
-        _guard_listing(path.parent)
-        write_atomically(path, content)
+    def _write_member_files(files: list[tuple[Path, bytes]]) -> None:
+        for path, content in files:
+            _guard_listing(path.parent)
+            write_atomically(path, content)
 
     async def job(self, job: JobContext) -> None:
         """Rewrites the feeds what changed in the job's window touches (see the module)."""
@@ -253,7 +255,7 @@ class Feeds:
             ).all()
         )
         erased = set((await session.scalars(select(Erasure.member_id))).all())
-        written = await self._write_members(builder, members - erased)
+        written = await self._write_members(self.settings, builder, members - erased)
         # Erasing one's data (/forgetme) leaves no feed behind: it is deleted here, at the
         # next rewrite, as the erased member's file name can still be computed.
         await asyncio.to_thread(self._delete, [self.member_path(m) for m in erased])
@@ -262,7 +264,9 @@ class Feeds:
             extra={"job": job.job.id, "branch": branch_id, "feeds": branches + written},
         )
 
-    async def _write_members(self, builder: Builder, member_ids: set[int]) -> int:
+    async def _write_members(
+        self, settings: FeedSettings, builder: Builder, member_ids: set[int]
+    ) -> int:
         """Writes the feeds of some members, each in their language; returns how many."""
         organisation = self.services.organisation.organisation
         written = 0
@@ -273,11 +277,10 @@ class Feeds:
                 .where(Member.id.in_(chunk))
                 .order_by(Member.id, PlatformAccount.last_seen_at.desc())
             )
-            seen: set[int] = set()
+            readers: dict[int, tuple[Member, Translator]] = {}
             for member, hint in rows.all():
-                if member.id in seen:
-                    continue  # an older account of someone already written
-                seen.add(member.id)
+                if member.id in readers:
+                    continue  # an older account of someone already counted
                 language = language_of(
                     member.language,
                     hint,
@@ -285,8 +288,14 @@ class Feeds:
                     organisation.languages,
                     organisation.default_language,
                 )
-                await self.write_member(builder, member, language)
-                written += 1
+                readers[member.id] = (member, self.services.catalogs.get(language))
+            contents = await builder.for_members(list(readers.values()))
+            files = [
+                (settings.member_path(member_file_name(self._key, member_id)), content)
+                for member_id, content in zip(readers, contents, strict=True)
+            ]
+            await asyncio.to_thread(self._write_member_files, files)
+            written += len(files)
         return written
 
     @staticmethod

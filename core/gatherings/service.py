@@ -374,14 +374,18 @@ async def gatherings_for_calendar(
     return list(rows.all())
 
 
-async def answers_of(session: AsyncSession, member_id: int) -> dict[int, dict[int, Answer]]:
-    """Every answer of a member: gathering id → occurrence key → answer."""
+async def answers_of(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, dict[int, dict[int, Answer]]]:
+    """Every answer of some members: member id → gathering id → occurrence key → answer."""
     rows = await session.execute(
-        select(Rsvp.gathering_id, Rsvp.occurrence, Rsvp.answer).where(Rsvp.member_id == member_id)
+        select(Rsvp.member_id, Rsvp.gathering_id, Rsvp.occurrence, Rsvp.answer).where(
+            Rsvp.member_id.in_(list(member_ids))
+        )
     )
-    found: dict[int, dict[int, Answer]] = {}
-    for gathering_id, key, answer in rows.all():
-        found.setdefault(gathering_id, {})[key] = Answer(answer)
+    found: dict[int, dict[int, dict[int, Answer]]] = {}
+    for member_id, gathering_id, key, answer in rows.all():
+        found.setdefault(member_id, {}).setdefault(gathering_id, {})[key] = Answer(answer)
     return found
 
 
