@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.decisions.service import subtree_ids
@@ -134,6 +134,10 @@ def _guard_listing(directory: Path) -> None:
         write_atomically(index, b"")
 
 
+async def _ids(session: AsyncSession, query: Select[int]) -> set[int]:
+    return set((await session.scalars(query)).all())
+
+
 def _chunks(ids: Iterable[int]) -> list[list[int]]:
     ordered = sorted(set(ids))
     return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
@@ -202,7 +206,7 @@ class Feeds:
             write_atomically(path, content)
 
     async def job(self, job: JobContext) -> None:
-        """Rewrites the feeds what changed in the job's window touches (see the module)."""
+        """Rewrites the feeds that what changed in the job's window shows in (see the module)."""
         if self.settings is None:
             log.warning("calendar feeds job dropped: no feed directory is configured")
             return
@@ -211,14 +215,11 @@ class Feeds:
         # From the opening of the window on: a job that runs late reads more, never less.
         since = datetime.fromtimestamp(int(job.job.payload["since"]), UTC)
         builder = Builder(session, self.services.organisation, job.now)
-        changed = list(
-            (
-                await session.scalars(
-                    select(Gathering.id).where(
-                        Gathering.branch_id == branch_id, Gathering.updated_at >= since
-                    )
-                )
-            ).all()
+        changed = await _ids(
+            session,
+            select(Gathering.id).where(
+                Gathering.branch_id == branch_id, Gathering.updated_at >= since
+            ),
         )
         members: set[int] = set()
         branches = 0
@@ -233,28 +234,21 @@ class Feeds:
                 path = self.settings.branch_path(branch.slug)
                 await asyncio.to_thread(write_atomically, path, content)
                 branches += 1
-            in_chapters = select(Member.id).where(Member.chapter_id.in_(below))
-            members.update((await session.scalars(in_chapters)).all())
+            members |= await _ids(session, select(Member.id).where(Member.chapter_id.in_(below)))
             for chunk in _chunks(changed):
-                members.update(
-                    (
-                        await session.scalars(
-                            select(Rsvp.member_id).where(
-                                Rsvp.gathering_id.in_(chunk), Rsvp.answer.in_(IN_MY_CALENDAR)
-                            )
-                        )
-                    ).all()
+                members |= await _ids(
+                    session,
+                    select(Rsvp.member_id).where(
+                        Rsvp.gathering_id.in_(chunk), Rsvp.answer.in_(IN_MY_CALENDAR)
+                    ),
                 )
-        members.update(
-            (
-                await session.scalars(
-                    select(Rsvp.member_id)
-                    .join(Gathering, Gathering.id == Rsvp.gathering_id)
-                    .where(Gathering.branch_id == branch_id, Rsvp.answered_at >= since)
-                )
-            ).all()
+        members |= await _ids(
+            session,
+            select(Rsvp.member_id)
+            .join(Gathering, Gathering.id == Rsvp.gathering_id)
+            .where(Gathering.branch_id == branch_id, Rsvp.answered_at >= since),
         )
-        erased = set((await session.scalars(select(Erasure.member_id))).all())
+        erased = await _ids(session, select(Erasure.member_id))
         written = await self._write_members(self.settings, builder, members - erased)
         # Erasing one's data (/forgetme) leaves no feed behind: it is deleted here, at the
         # next rewrite, as the erased member's file name can still be computed.

@@ -113,7 +113,7 @@ async def test_a_national_broadcast_in_five_languages(sc: Scenario) -> None:
     await tess.presses("Translate")
     [thanks] = await tess.says("¡Hola a todos! La reunión del capítulo es el sábado.")
     assert thanks.text.startswith("Thank you!")
-    [ask_fr] = [p for p in dms(sc, fred) if "Please translate" in p.text]
+    [ask_fr] = [p for p in dms(sc, fred) if p.text.startswith("🌐 Peux-tu traduire")]
     assert "(fr) bonjour tout le monde: the section locale meeting is on Saturday." in ask_fr.text
     await fred.says("2")  # Accept draft, by number on the platform without buttons
     await sc.app.run_due()

@@ -76,7 +76,7 @@ async def test_announced_on_every_platform_with_answers_and_a_native_event(
     assert ack(sc) == "You are going to Welcome event (Sun, Dec 6, 2026, 11:00\u202fAM)."
     [note] = await carol.says("2", chat=room)
     assert note.chat_id == carol.dm  # confirmed privately, in Spanish dates
-    assert note.text == "You might come to Welcome event (dom, 6 dic 2026, 11:00)."
+    assert note.text == "Quizás vayas a Welcome event (dom, 6 dic 2026, 11:00)."
     await sc.advance(seconds=10)  # the announcements are edited with the counts
     assert "👥 Going: 1 of 30 · Maybe: 1" in post.text
     assert plain.edits == []  # that platform cannot edit messages

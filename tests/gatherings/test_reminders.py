@@ -58,11 +58,11 @@ async def test_sao_paulo_and_athens_are_reminded_at_the_same_moment_in_their_own
     await olga.says('/gathering "Assembly" 2027-03-28 11:00 @ "Town hall"', chat=hall)
     await lia.presses("✅ Going", chat=hall)
     assert sc.messenger().acknowledged[-1][1] == (
-        "You are going to Assembly (dom., 28 de mar. de 2027 07:00)."
+        "Você confirmou presença em Assembly (dom., 28 de mar. de 2027 07:00)."
     )
     await nikos.presses("🤔 Maybe", chat=hall)
     assert sc.messenger().acknowledged[-1][1] == (
-        "You might come to Assembly (Κυρ 28 Μαρ 2027, 1:00\u202fμ.μ.)."
+        "Ίσως έρθεις στη συνάντηση Assembly (Κυρ 28 Μαρ 2027, 1:00\u202fμ.μ.)."
     )
     assert await pending_reminders(sc) == [
         ("gathering.remind.days", "2027-03-21T10:00:00+00:00"),
@@ -76,20 +76,20 @@ async def test_sao_paulo_and_athens_are_reminded_at_the_same_moment_in_their_own
     await sc.advance(minutes=1)
     [to_lia], [to_nikos] = dms(sc, "lia", "nikos").values()
     assert to_lia.text == (
-        "⏰ Reminder: Assembly starts em 1 semana.\n"
+        "⏰ Lembrete: Assembly começa em 1 semana.\n"
         "🕒 dom., 28 de mar. de 2027 11:00\u2009–\u200913:00 (Europe/London)\n"
-        "    Your time: dom., 28 de mar. de 2027 07:00\u2009–\u200909:00 (America/Sao_Paulo)\n"
+        "    Seu horário: dom., 28 de mar. de 2027 07:00\u2009–\u200909:00 (America/Sao_Paulo)\n"
         "📍 Town hall\n"
-        "Gathering #1 of London – Hackney"
+        "Encontro #1 de London – Hackney"
     )
     assert to_nikos.text == (
-        "⏰ Reminder: Assembly starts σε 1 εβδομάδα.\n"
+        "⏰ Υπενθύμιση: Assembly ξεκινά σε 1 εβδομάδα.\n"
         "🕒 Κυρ 28 Μαρ 2027, 11:00\u202fπ.μ. – 1:00\u202fμ.μ. (Europe/London)\n"
-        "    Your time: Κυρ 28 Μαρ 2027, 1:00–3:00\u202fμ.μ. (Europe/Athens)\n"
+        "    Στη ζώνη ώρας σου: Κυρ 28 Μαρ 2027, 1:00–3:00\u202fμ.μ. (Europe/Athens)\n"
         "📍 Town hall\n"
-        "Gathering #1 of London – Hackney"
+        "Συνάντηση #1 του τμήματος London – Hackney"
     )
-    assert to_lia.labels == ["✅ Going", "🤔 Maybe", "❌ Can't", "📆 Add to my calendar"]
+    assert to_lia.labels == ["✅ Vou", "🤔 Talvez", "❌ Não posso", "📆 Adicionar à minha agenda"]
     [in_chat] = reminders_in(sc, hall)
     assert in_chat.text.startswith("⏰ Reminder: Assembly starts in 1 week.\n🕒 Sun, Mar 28, 2027")
     assert "Your time" not in in_chat.text  # the chat's zone is the gathering's
@@ -100,8 +100,8 @@ async def test_sao_paulo_and_athens_are_reminded_at_the_same_moment_in_their_own
     await sc.advance(datetime(2027, 3, 28, 7, 59, tzinfo=UTC) - sc.clock.now())
     assert len(dms(sc, "lia")["lia"]) == 2  # the day-before reminder came, not this one
     await sc.advance(minutes=1)
-    assert dms(sc, "lia")["lia"][-1].text.startswith("⏰ Reminder: Assembly starts em 2 horas.")
-    assert dms(sc, "nikos")["nikos"][-1].text.startswith("⏰ Reminder: Assembly starts σε 2 ώρες.")
+    assert dms(sc, "lia")["lia"][-1].text.startswith("⏰ Lembrete: Assembly começa em 2 horas.")
+    assert dms(sc, "nikos")["nikos"][-1].text.startswith("⏰ Υπενθύμιση: Assembly ξεκινά σε 2 ώρες.")
     assert len(reminders_in(sc, hall)) == 3
     assert await pending_reminders(sc) == []
 

@@ -79,9 +79,9 @@ async def test_the_welcome_dm_lists_the_chapters_next_gatherings(sqlite_scenario
     welcome = last_dm(sc, lia)
     coming = welcome.text.split("\n\n")[-1]
     assert coming == (
-        "Coming up in London – Hackney:\n"
+        "Próximos encontros de London – Hackney:\n"
         "• Reading group — qua., 2 de dez. de 2026 19:30 (Europe/London)\n"
         "• Welcome evening — dom., 6 de dez. de 2026 18:00 (Europe/London)\n"
         "• Everyone, everywhere — qui., 10 de dez. de 2026 14:00 (Europe/London)\n"
-        "Answer in the chapter's chats, or see /gatherings."
+        "Responda nos chats do núcleo ou veja /gatherings."
     )

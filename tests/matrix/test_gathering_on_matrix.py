@@ -21,7 +21,8 @@ pytestmark = pytest.mark.synapse
 # December: 11:00 there is 11:00 UTC, and 8:00 in São Paulo.
 YEAR = datetime.now(UTC).year + 2
 NOW = datetime(YEAR, 11, 22, 9, 0, tzinfo=UTC)
-DAY = f"{date(YEAR, 12, 6):%a}, Dec 6, {YEAR}"  # Babel's English "yMMMEd"
+WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[date(YEAR, 12, 6).weekday()]
+DAY = f"{WEEKDAY}, Dec 6, {YEAR}"  # Babel's English "yMMMEd"
 NNBSP, THIN = "\u202f", "\u2009"  # Babel's spaces in "11:00 AM" and in "11:00 – 1:00"
 ANSWERS = "1. ✅ Going\n2. 🤔 Maybe\n3. ❌ Can't\n4. 📆 Add to my calendar"
 LONDON = f"🕒 {DAY}, 11:00{NNBSP}AM{THIN}–{THIN}1:00{NNBSP}PM (Europe/London)"
