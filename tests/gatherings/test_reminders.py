@@ -101,7 +101,9 @@ async def test_sao_paulo_and_athens_are_reminded_at_the_same_moment_in_their_own
     assert len(dms(sc, "lia")["lia"]) == 2  # the day-before reminder came, not this one
     await sc.advance(minutes=1)
     assert dms(sc, "lia")["lia"][-1].text.startswith("⏰ Lembrete: Assembly começa em 2 horas.")
-    assert dms(sc, "nikos")["nikos"][-1].text.startswith("⏰ Υπενθύμιση: Assembly ξεκινά σε 2 ώρες.")
+    assert dms(sc, "nikos")["nikos"][-1].text.startswith(
+        "⏰ Υπενθύμιση: Assembly ξεκινά σε 2 ώρες."
+    )
     assert len(reminders_in(sc, hall)) == 3
     assert await pending_reminders(sc) == []
 
