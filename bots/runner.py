@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -102,6 +103,18 @@ async def migrate(settings: Settings) -> tuple[str | None, str | None]:
         await db.dispose()
 
 
+def settle_memory() -> None:
+    """Moves what start-up built out of the garbage collector's sight.
+
+    Modules, ORM mappings, catalogs and the chart library live as long as the process. A
+    full collection traverses them all: a pause of about 100 ms on a small machine, during
+    which no member is answered. Frozen, they are skipped (CPython's ``gc.freeze``, as
+    long-running servers do after start-up); everything made later is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run(settings: Settings, platforms: tuple[str, ...]) -> None:
     """Runs the bot on ``platforms`` until every adapter stops or the process is interrupted."""
     check_platforms(settings, platforms)
@@ -110,6 +123,7 @@ async def run(settings: Settings, platforms: tuple[str, ...]) -> None:
     stop = asyncio.Event()
     try:
         await app.start()
+        settle_memory()
         log.info("bot started", extra={"platforms": list(platforms)})
         scheduler = asyncio.create_task(app.run_scheduler(stop))
         adapters = [ADAPTERS[p](app, clock, settings, stop) for p in platforms]

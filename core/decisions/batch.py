@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,31 +76,37 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
     if not wanted:
         return
     ids = {decision_id for _p, decision_id, _c in wanted}
-    decisions = {
-        d.id: d for d in (await session.scalars(select(Decision).where(Decision.id.in_(ids))))
-    }
+    # The decisions and the pressers' weights in them, in one query.
+    decisions: dict[int, Decision] = {}
+    weights: dict[tuple[int, int], str] = {}
+    rows = await session.execute(
+        select(Decision, Voter.member_id, Voter.weight)
+        .outerjoin(
+            Voter,
+            and_(
+                Voter.decision_id == Decision.id,
+                Voter.member_id.in_({p.member_id for p, _d, _c in wanted}),
+            ),
+        )
+        .where(Decision.id.in_(ids))
+    )
+    for found, member_id, weight in rows:
+        decisions[found.id] = found
+        if member_id is not None:
+            weights[(found.id, member_id)] = weight
+    # Core statements on the session's connection: none of the ORM's per-statement work.
+    connection = await session.connection()
     options: dict[int, list[str]] = defaultdict(list)
     # Yes/no and consensus decisions have no options: no query for them (as options_of).
     with_options = {d.id for d in decisions.values() if Method(d.method) not in WITHOUT_OPTIONS}
     if with_options:
-        labels = await session.execute(
+        labels = await connection.execute(
             select(DecisionOption.decision_id, DecisionOption.label)
             .where(DecisionOption.decision_id.in_(with_options))
             .order_by(DecisionOption.decision_id, DecisionOption.position)
         )
         for decision_id, label in labels:
             options[decision_id].append(label)
-    weights = {
-        (decision_id, member_id): weight
-        for decision_id, member_id, weight in (
-            await session.execute(
-                select(Voter.decision_id, Voter.member_id, Voter.weight).where(
-                    Voter.decision_id.in_(ids),
-                    Voter.member_id.in_({p.member_id for p, _d, _c in wanted}),
-                )
-            )
-        )
-    }
     votes: list[_Vote] = []
     taken: set[tuple[int, int]] = set()
     for press, decision_id, code in wanted:
@@ -160,9 +166,10 @@ async def _store(session: AsyncSession, votes: list[_Vote]) -> None:
     # As in service.cast: a press by the same member elsewhere at the same instant ends
     # with one ballot (last write wins) and one register entry.
     dialect = session.get_bind().dialect.name
-    stored = await session.execute(_UPSERT_BALLOTS[dialect], list(fresh.values()))
+    connection = await session.connection()
+    stored = await connection.execute(_UPSERT_BALLOTS[dialect], list(fresh.values()))
     receipts = {(d, m): r for d, m, r in stored}
-    await session.execute(
+    await connection.execute(
         _REGISTER[dialect], [{"decision_id": d, "member_id": m} for d, m in fresh]
     )
     for vote in votes:

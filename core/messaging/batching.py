@@ -125,7 +125,8 @@ class BatchWork:
         fresh: set[tuple[str, str]] = set()
         if keyed:
             dialect = self.session.get_bind().dialect.name
-            rows = await self.session.execute(
+            connection = await self.session.connection()
+            rows = await connection.execute(
                 _RECORD_NEW[dialect],
                 [
                     {
@@ -293,9 +294,11 @@ class PressBatcher:
         (a new title), is not batched: the ordinary path keeps those rows current.
         """
         found: dict[tuple[str, Sender, ChatRef], tuple[int, Translator]] = {}
+        # Core statements on the session's connection: none of the ORM's per-statement work.
+        connection = await session.connection()
         for platform in {w.press.platform for w in batch}:
             mine = [w for w in batch if w.press.platform == platform]
-            rows = await session.execute(
+            rows = await connection.execute(
                 _WHO.where(
                     PlatformAccount.platform == platform,
                     PlatformAccount.external_id.in_({w.press.sender.external_id for w in mine}),
