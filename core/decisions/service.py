@@ -47,7 +47,10 @@ def fraction(text: str) -> Fraction:
 
 def new_receipt() -> str:
     """A random receipt code (8 characters from an unambiguous alphabet)."""
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    # One read of the system's randomness rather than one per character; 256 is a multiple
+    # of the alphabet's 32 letters, so every letter stays equally likely.
+    alphabet = len(RECEIPT_ALPHABET)
+    return "".join(RECEIPT_ALPHABET[b % alphabet] for b in secrets.token_bytes(RECEIPT_LENGTH))
 
 
 def show_receipt(receipt: str) -> str:

@@ -201,3 +201,16 @@ async def test_batch_handlers_only_write_what_they_claimed(sc: Scenario) -> None
     contents, _register = await stored(sc)
     assert [c["answer"] for c in contents] == ["no"]
     assert acknowledgements(sc)["bob"] == ["Your vote is recorded: No"]
+
+
+def test_receipts_draw_every_letter_equally_often() -> None:
+    from collections import Counter
+
+    from core.decisions.service import RECEIPT_ALPHABET, RECEIPT_LENGTH, new_receipt
+
+    # A byte maps onto the alphabet without bias only when the alphabet divides 256.
+    assert 256 % len(RECEIPT_ALPHABET) == 0
+    drawn = Counter("".join(new_receipt() for _ in range(4000)))
+    assert set(drawn) == set(RECEIPT_ALPHABET)
+    expected = 4000 * RECEIPT_LENGTH / len(RECEIPT_ALPHABET)  # 1,000 each
+    assert all(0.8 * expected < count < 1.2 * expected for count in drawn.values())
