@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from bots.runner import settle_memory
 from core.decisions.models import Ballot, Decision, Voter, VoteRecord
@@ -60,6 +60,11 @@ async def _members(sc: Scenario, count: int, prefix: str) -> list[str]:
                 for i in range(count)
             ],
         )
+    if sc.app.db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum keeps them in a running database: planned on
+        # the empty tables' estimates, lookups by account would scan them.
+        async with sc.app.db.engine.connect() as connection:
+            await connection.execute(text("ANALYZE"))
     return [f"{prefix}{i}" for i in range(count)]
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Table, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.membership import one_of
 from core.decisions.ballots import ONE_PRESS, WITHOUT_OPTIONS, Method, private_ballot, validate
 from core.decisions.models import Ballot, Decision, DecisionOption, Voter, VoteRecord
 from core.decisions.render import ballot_summary, decode_content, vote_acknowledgement
@@ -76,6 +77,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
     if not wanted:
         return
     ids = {decision_id for _p, decision_id, _c in wanted}
+    dialect = session.get_bind().dialect.name
     # The decisions and the pressers' weights in them, in one query.
     decisions: dict[int, Decision] = {}
     weights: dict[tuple[int, int], str] = {}
@@ -85,10 +87,10 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
             Voter,
             and_(
                 Voter.decision_id == Decision.id,
-                Voter.member_id.in_({p.member_id for p, _d, _c in wanted}),
+                one_of(Voter.member_id, {p.member_id for p, _d, _c in wanted}, dialect),
             ),
         )
-        .where(Decision.id.in_(ids))
+        .where(one_of(Decision.id, ids, dialect))
     )
     for found, member_id, weight in rows:
         decisions[found.id] = found
@@ -102,7 +104,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
     if with_options:
         labels = await connection.execute(
             select(DecisionOption.decision_id, DecisionOption.label)
-            .where(DecisionOption.decision_id.in_(with_options))
+            .where(one_of(DecisionOption.decision_id, with_options, dialect))
             .order_by(DecisionOption.decision_id, DecisionOption.position)
         )
         for decision_id, label in labels:

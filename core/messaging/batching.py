@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
+from core.db.membership import one_of
 from core.federation.models import Branch, Chat
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
@@ -201,6 +202,8 @@ class PressBatcher:
         self._ordinary = ordinary
         self._handlers = handlers
         self._waiting: list[_Waiting] = []
+        # One batch at a time, on either backend: SQLite has one writer, and on PostgreSQL
+        # (measured) two batches at once only split the same CPU between smaller batches.
         self._flushing: asyncio.Task[None] | None = None
 
     def accepts(self, press: ButtonPressed) -> Action | None:
@@ -296,14 +299,19 @@ class PressBatcher:
         found: dict[tuple[str, Sender, ChatRef], tuple[int, Translator]] = {}
         # Core statements on the session's connection: none of the ORM's per-statement work.
         connection = await session.connection()
+        dialect = connection.dialect.name
         for platform in {w.press.platform for w in batch}:
             mine = [w for w in batch if w.press.platform == platform]
             rows = await connection.execute(
                 _WHO.where(
                     PlatformAccount.platform == platform,
-                    PlatformAccount.external_id.in_({w.press.sender.external_id for w in mine}),
+                    one_of(
+                        PlatformAccount.external_id,
+                        {w.press.sender.external_id for w in mine},
+                        dialect,
+                    ),
                     Chat.platform == platform,
-                    Chat.external_id.in_({w.press.chat.external_id for w in mine}),
+                    one_of(Chat.external_id, {w.press.chat.external_id for w in mine}, dialect),
                 )
             )
             known = {(row.external_id, row.chat): row for row in rows}
