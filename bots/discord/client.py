@@ -63,7 +63,7 @@ class IopsBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.pending = PendingInteractions()
         self.synced: set[int] = set()
-        self.messenger = DiscordMessenger(self, settings, app.branch_of_chat, self.pending)
+        self.messenger = DiscordMessenger(self, settings, app.branch_of_chat, self.pending, app)
         app.attach(self.messenger)
 
     async def setup_hook(self) -> None:
@@ -105,9 +105,14 @@ class IopsBot(discord.Client):
     # ----------------------------------------------------------------- interactions
 
     async def _handle(
-        self, interaction: discord.Interaction[Any], inbound: Inbound, *, thinking: bool
+        self,
+        interaction: discord.Interaction[Any],
+        inbound: Inbound,
+        *,
+        thinking: bool,
+        private_chat: str | None = None,
     ) -> None:
-        async with self.pending.track(interaction, thinking=thinking):
+        async with self.pending.track(interaction, thinking=thinking, private_chat=private_chat):
             await self.app.handle(inbound)
 
     async def run_command(
@@ -123,9 +128,20 @@ class IopsBot(discord.Client):
         await self._handle(interaction, press_inbound(interaction, data), thinking=False)
 
     async def on_form(self, interaction: discord.Interaction[Any], text: str) -> None:
-        """A submitted form: its text, as if typed where the form was opened."""
+        """A submitted form: its text, as if typed in the person's DM channel.
+
+        The interaction stays pending while the core answers: if their DMs are closed (the
+        form came from an ephemeral step in a channel), the answer is shown to them through
+        it, ephemerally (see :meth:`DiscordMessenger.send`).
+        """
         await interaction.response.defer()
-        await self._handle(interaction, form_inbound(interaction, text), thinking=False)
+        channel = interaction.channel
+        if not is_private(channel):
+            # Opening (or finding) the DM channel works even while sends to it are refused.
+            channel = await self.messenger.private_channel(interaction.user)
+        private_chat = str(getattr(channel, "id", interaction.channel_id))
+        inbound = form_inbound(interaction, text, private_chat)
+        await self._handle(interaction, inbound, thinking=False, private_chat=private_chat)
 
     # ----------------------------------------------------------------- gateway events
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
 from bots.discord.layout import fit, split_text
 from bots.discord.pacing import NonceBook, TokenBucket
-from bots.discord.pending import PendingInteractions
+from bots.discord.pending import PendingInteraction, PendingInteractions
 from bots.discord.translate import PLATFORM, is_private
 from bots.discord.views import build_view
 from core.config.settings import DiscordSettings
@@ -56,6 +57,77 @@ CAPABILITIES = Capabilities(
 BranchOf = Callable[[str, str], Awaitable[str | None]]
 """(platform, chat id) -> the slug of the branch the chat is linked to (``CoreApp``)."""
 
+EVENT_KEY = "discord:event:{guild}:{key}"
+MAX_STATE_KEY = 64
+
+
+class StateStore(Protocol):
+    """Where the adapter keeps small durable values (``CoreApp.load_state``/``save_state``)."""
+
+    async def load_state(self, key: str) -> str | None:
+        """The value stored under ``key``, if any."""
+
+    async def save_state(self, key: str, value: str) -> None:
+        """Stores ``value`` under ``key``."""
+
+
+def event_state_key(guild_id: int, key: str) -> str:
+    """The state key for a server's scheduled event of one gathering (at most 64 chars)."""
+    readable = EVENT_KEY.format(guild=guild_id, key=key)
+    if len(readable) <= MAX_STATE_KEY:
+        return readable
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return EVENT_KEY.format(guild=guild_id, key=digest)[:MAX_STATE_KEY]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class MirroredEvent:
+    """A server's scheduled event for one gathering, as last mirrored (kept durably).
+
+    Attributes:
+        event_id: Discord's id of the scheduled event.
+        chat_id: The channel whose copy of the gathering it last showed.
+        words: A digest of everything it shows (title, description, time, place, status).
+        facts: A digest of what does not depend on a channel's language (time, place,
+            status).
+    """
+
+    event_id: str
+    chat_id: str
+    words: str
+    facts: str
+
+    @classmethod
+    def of(cls, event: NativeEvent, chat_id: str, event_id: str) -> MirroredEvent:
+        """How ``event`` from ``chat_id`` would be recorded."""
+        facts = _digest(event.start.isoformat(), event.end.isoformat(), event.location.strip())
+        facts = _digest(facts, event.cancelled)
+        return cls(event_id, chat_id, _digest(facts, event.title, event.description), facts)
+
+    @classmethod
+    def parse(cls, value: str | None) -> MirroredEvent | None:
+        """The record stored as ``value`` (None when absent or unreadable)."""
+        parts = (value or "").split()
+        return cls(*parts) if len(parts) == 4 else None
+
+    def dump(self) -> str:
+        """The record as stored."""
+        return f"{self.event_id} {self.chat_id} {self.words} {self.facts}"
+
+    def shows_the_same(self, seen: MirroredEvent) -> bool:
+        """Whether mirroring ``seen`` would change nothing people see.
+
+        Another channel's copy with the same time, place and status is the same gathering
+        in that channel's language: the event keeps the words it has.
+        """
+        if seen.words == self.words:
+            return True
+        return seen.chat_id != self.chat_id and seen.facts == self.facts
+
 
 class DiscordMessenger:
     """Sends what the core says on Discord.
@@ -65,6 +137,7 @@ class DiscordMessenger:
         settings: ``[discord]`` (roles per branch, the member role, the DM rate).
         branch_of: Finds the branch a channel is linked to (for roles).
         pending: Interactions being handled (acknowledgements, ephemeral messages).
+        state: Durable storage for which scheduled event mirrors which gathering.
         dm_bucket: Paces the opening of new private conversations.
         nonces: Derives each send's nonce.
     """
@@ -75,6 +148,7 @@ class DiscordMessenger:
         settings: DiscordSettings,
         branch_of: BranchOf,
         pending: PendingInteractions,
+        state: StateStore,
         dm_bucket: TokenBucket | None = None,
         nonces: NonceBook | None = None,
     ) -> None:
@@ -82,6 +156,7 @@ class DiscordMessenger:
         self.settings = settings
         self.branch_of = branch_of
         self.pending = pending
+        self.state = state
         self.dm_bucket = dm_bucket or TokenBucket(settings.dms_per_minute)
         self.nonces = nonces or NonceBook()
 
@@ -132,41 +207,21 @@ class DiscordMessenger:
                     piece.text, nonce=self.nonces.next(chat_id, piece), **extra
                 )
         except discord.Forbidden as error:
-            if error.code == CANNOT_DM:
+            if error.code != CANNOT_DM:
+                raise
+            answering = self.pending.answering_in(chat_id) if private else None
+            if answering is None:
                 raise DirectMessagesClosed(chat_id) from error
-            raise
+            # A reply to a form submitted from an ephemeral step (DMs closed): the person is
+            # still there, in the channel, and sees it alone through their form's interaction.
+            return await self._followup(answering, chat_id, message)
         assert sent is not None
         return SentMessage(chat_id, str(sent.id))
 
-    async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:
-        """Posts in a channel (or a DM channel)."""
-        return await self._post(await self._channel(chat_id), message)
-
-    async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
-        """Messages a person privately; a new DM channel waits for the DM pace.
-
-        Raises:
-            DirectMessagesClosed: They do not accept DMs from the bot (error 50007).
-        """
-        user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
-        channel = user.dm_channel
-        if channel is None:
-            await self.dm_bucket.take()
-            channel = await user.create_dm()
-        return await self._post(channel, message)
-
-    async def send_ephemeral(
-        self, chat_id: str, user_id: str, message: OutgoingMessage
+    async def _followup(
+        self, pending: PendingInteraction, chat_id: str, message: OutgoingMessage
     ) -> SentMessage:
-        """Shows a message to one person in a channel, through their pending interaction.
-
-        Raises:
-            LookupError: They have no interaction being handled in that channel (they
-                typed a ``!command``): Discord offers no other way.
-        """
-        pending = self.pending.of_person(chat_id, user_id)
-        if pending is None:
-            raise LookupError(f"no pending interaction of {user_id} in {chat_id}")
+        """Shows ``message`` to the person of ``pending`` alone (an ephemeral followup)."""
         sent: discord.WebhookMessage | None = None
         for piece in self._pieces(message):
             extra: dict[str, Any] = {}
@@ -182,6 +237,45 @@ class DiscordMessenger:
             pending.answered = True
         assert sent is not None
         return SentMessage(chat_id, str(sent.id))
+
+    async def send(self, chat_id: str, message: OutgoingMessage) -> SentMessage:
+        """Posts in a channel (or a DM channel)."""
+        return await self._post(await self._channel(chat_id), message)
+
+    async def send_direct(self, user_id: str, message: OutgoingMessage) -> SentMessage:
+        """Messages a person privately; a new DM channel waits for the DM pace.
+
+        Raises:
+            DirectMessagesClosed: They do not accept DMs from the bot (error 50007).
+        """
+        user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+        return await self._post(await self.private_channel(user), message)
+
+    async def private_channel(self, user: discord.User | discord.Member) -> discord.DMChannel:
+        """The person's DM channel with the bot; a new one waits for the DM pace.
+
+        Discord opens the channel even when the person refuses DMs from the bot: only
+        sending to it fails then.
+        """
+        channel = user.dm_channel
+        if channel is None:
+            await self.dm_bucket.take()
+            channel = await user.create_dm()
+        return channel
+
+    async def send_ephemeral(
+        self, chat_id: str, user_id: str, message: OutgoingMessage
+    ) -> SentMessage:
+        """Shows a message to one person in a channel, through their pending interaction.
+
+        Raises:
+            LookupError: They have no interaction being handled in that channel (they
+                typed a ``!command``): Discord offers no other way.
+        """
+        pending = self.pending.of_person(chat_id, user_id)
+        if pending is None:
+            raise LookupError(f"no pending interaction of {user_id} in {chat_id}")
+        return await self._followup(pending, chat_id, message)
 
     async def edit(self, sent: SentMessage, message: OutgoingMessage) -> None:
         """Replaces a message's text and components (none: the buttons go)."""
@@ -268,11 +362,33 @@ class DiscordMessenger:
         announced. A cancelled gathering cancels a scheduled event, or ends one already
         under way.
 
+        The core mirrors once per linked chat, and a server may have several channels
+        linked to one branch: the server gets one scheduled event per gathering all the
+        same (its id kept durably under the server and ``event.key``), changed once per
+        change. The channel that last changed it owns its words: another channel's copy
+        (in its own language) with the same time and place leaves it alone.
+
         Returns:
             The scheduled event's id ("" for a cancellation of nothing).
         """
         channel = await self._channel(chat_id)
         guild: discord.Guild = channel.guild
+        key = event_state_key(guild.id, event.key)
+        mirrored = MirroredEvent.parse(await self.state.load_state(key))
+        seen = MirroredEvent.of(event, chat_id, mirrored.event_id if mirrored else "")
+        if mirrored is not None:
+            if mirrored.shows_the_same(seen):
+                return mirrored.event_id
+            existing = mirrored.event_id
+        event_id = await self._mirror(guild, channel, event, existing)
+        if event_id:
+            await self.state.save_state(key, replace(seen, event_id=event_id).dump())
+        return event_id
+
+    async def _mirror(
+        self, guild: discord.Guild, channel: Any, event: NativeEvent, existing: str | None
+    ) -> str:
+        """Makes the server's scheduled event ``existing`` (or a new one) show ``event``."""
         fields: dict[str, Any] = {
             "name": event.title[:MAX_EVENT_NAME],
             "description": event.description[:MAX_EVENT_DESCRIPTION],

@@ -28,11 +28,15 @@ class PendingInteraction:
         thinking: It was deferred with a "thinking…" response (a slash command), which
             the first followup replaces, and which is removed if nothing replaced it.
         answered: A followup was sent.
+        private_chat: The id of the person's DM channel when the interaction is them
+            answering the bot privately (a submitted form): a reply there that Discord
+            refuses (DMs closed) is shown to them through this interaction instead.
     """
 
     interaction: discord.Interaction[Any]
     thinking: bool
     answered: bool = False
+    private_chat: str | None = None
 
     @property
     def chat_id(self) -> str:
@@ -53,10 +57,14 @@ class PendingInteractions:
 
     @contextlib.asynccontextmanager
     async def track(
-        self, interaction: discord.Interaction[Any], *, thinking: bool
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        thinking: bool,
+        private_chat: str | None = None,
     ) -> AsyncIterator[PendingInteraction]:
         """Registers ``interaction`` while the core handles it; tidies up afterwards."""
-        pending = PendingInteraction(interaction, thinking)
+        pending = PendingInteraction(interaction, thinking, private_chat=private_chat)
         key = str(interaction.id)
         self._pending[key] = pending
         try:
@@ -72,6 +80,14 @@ class PendingInteractions:
     def by_id(self, interaction_id: str | None) -> PendingInteraction | None:
         """The pending interaction with this id, if it is still being handled."""
         return self._pending.get(interaction_id or "")
+
+    def answering_in(self, private_chat: str) -> PendingInteraction | None:
+        """The latest pending private answer (a form) whose replies go to ``private_chat``."""
+        found = None
+        for pending in self._pending.values():
+            if pending.private_chat == private_chat:
+                found = pending
+        return found
 
     def of_person(self, chat_id: str, user_id: str) -> PendingInteraction | None:
         """The latest pending interaction of ``user_id`` in ``chat_id``."""

@@ -85,12 +85,19 @@ def press_inbound(interaction: discord.Interaction[Any], data: str) -> ButtonPre
     )
 
 
-def form_inbound(interaction: discord.Interaction[Any], text: str) -> TextReceived:
-    """A submitted modal: the text typed into it, as if typed in the chat it came from."""
+def form_inbound(
+    interaction: discord.Interaction[Any], text: str, private_chat_id: str
+) -> TextReceived:
+    """A submitted modal: the text typed into it, as if typed in the person's DM channel.
+
+    Only the person sees a form, and the bot offers one only where it asks them something
+    privately (a DM, or its ephemeral stand-in in a channel when their DMs are closed): the
+    answer is private text, whichever channel the form was opened in.
+    """
     return TextReceived(
         platform=PLATFORM,
         sender=sender_of(interaction.user, interaction.locale),
-        chat=_chat_of_interaction(interaction),
+        chat=ChatRef(private_chat_id, ChatKind.PRIVATE),
         update_id=f"i{interaction.id}",
         text=text,
     )

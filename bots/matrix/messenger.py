@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 from nio import (
     AsyncClient,
     ErrorResponse,
+    MatrixRoom,
     Response,
+    RoomGetStateEventResponse,
     RoomInviteResponse,
     RoomKickResponse,
     RoomSendResponse,
@@ -180,6 +182,7 @@ class MatrixMessenger:
     ) -> str:
         """Sends one event; every retry reuses its transaction id. Returns the event id."""
         tx = tx_id or self._transactions.new(room_id, event_type, content)
+        await self._introduce(room_id)
         response = await self._expect(
             RoomSendResponse,
             lambda: self.client.room_send(
@@ -188,6 +191,27 @@ class MatrixMessenger:
             f"send {event_type}",
         )
         return response.event_id
+
+    async def _introduce(self, room_id: str) -> None:
+        """With end-to-end support: makes a room the client has not synced yet known to it.
+
+        An encrypting matrix-nio client refuses to send into a room its sync has not shown
+        it yet (one it joined or created a moment ago: the greeting after an invitation).
+        The room is added with its encryption as the homeserver has it; matrix-nio then
+        fetches the members and their devices itself before it encrypts, and the next sync
+        fills in the rest of the room.
+        """
+        if self.client.olm is None or room_id in self.client.rooms:
+            return
+        state = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        if isinstance(state, ErrorResponse) and state.status_code != "M_NOT_FOUND":
+            # Not knowing could mean sending in clear into an encrypted room: fail the send
+            # (the core retries it) rather than guess.
+            raise MatrixError(f"room encryption: {state.status_code} {state.message}")
+        encrypted = isinstance(state, RoomGetStateEventResponse) and bool(state.content)
+        self.client.rooms[room_id] = MatrixRoom(room_id, self.client.user_id, encrypted)
+        if encrypted:
+            self.client.encrypted_rooms.add(room_id)
 
     async def _send_media(self, room_id: str, attachment: Attachment, msgtype: str) -> str:
         async def upload() -> Response:

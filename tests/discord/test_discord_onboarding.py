@@ -99,3 +99,65 @@ async def test_a_declined_applicant_gets_no_role(tmp_path: Path) -> None:
         await answer_by_form(olga.user, "We meet only in person, far from you.")
         assert "We meet only in person, far from you." in last(me).content
         assert role_names(w, tom) == {"@everyone"}
+
+
+CANNOT_DM = {"status": 403, "code": 50007, "message": "Cannot send messages to this user"}
+
+
+def shown(result: Any) -> discord.Message:
+    """The latest message an interaction showed its user alone (ephemeral), in the channel."""
+    assert result.followups, "nothing was shown"
+    latest = result.followups[-1]
+    assert latest.ephemeral, latest.content
+    return latest.message  # type: ignore[no-any-return]
+
+
+async def test_dms_closed_onboarding_happens_ephemerally_in_the_channel(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        olga = await w.member("olga", Role.ORGANISER)
+        user = w.env.create_user("sam", global_name="Sam")
+        dms = f"/channels/{user.dm_channel.id}/messages"
+        w.env.inject_error("POST", dms, times=None, **CANNOT_DM)
+        sam = w.guild.add_member(user)
+        await w.env.settle()
+        note = w.lobby.last_message
+        assert note is not None
+        assert note.content.startswith("Sam, I can't send you a private message")
+
+        # /join in the channel: the steps are shown to Sam alone, there.
+        started = await sam.slash(w.lobby, "join")
+        step = shown(started)
+        assert "Choose your language:" in step.content
+        step = shown(await choose(sam, step, "✓ English"))
+        step = shown(await sam.click(step, label="I have read this and want to join"))
+        assert step.content == "Where do you live? Choose your country.", labels(step)
+        step = shown(await choose(sam, step, "✓ United Kingdom"))
+        step = shown(await choose(sam, step, "London – Hackney"))
+        assert step.content.startswith("What name should other members see?")
+
+        # The name and the bio through forms opened on those ephemeral steps.
+        for text, following in (
+            ("Sam Okafor", "Tell us a little about yourself"),
+            ("I cook for big groups.", "Would you like to add a photo"),
+        ):
+            form = next(label for label in labels(step) if label.startswith("✏️ "))
+            opened = await sam.click(step, label=form)
+            assert opened.modal is not None
+            submitted = await sam.submit_modal(opened, {ANSWER_ID: text})
+            step = shown(submitted)
+            assert step.content.startswith(following), step.content
+
+        step = shown(await sam.click(step, label="Skip"))  # the photo
+        for label in ("Yes, Europe/London", "Skip", "I agree", "Yes"):
+            step = shown(await sam.click(step, label=label))
+        assert "Sam Okafor" in step.content and "I cook for big groups." in step.content
+        step = shown(await sam.click(step, label="Send my application"))
+        assert "Your application is now with the organisers of London – Hackney" in step.content
+
+        # Nothing of it was posted for everyone; the organisers have the application.
+        public = "\n".join(m.content for m in w.lobby.history())
+        assert "Sam Okafor" not in public and "I cook for big groups." not in public
+        card = last(olga.user)
+        assert "Sam Okafor would like to join London – Hackney" in card.content
+        assert "I cook for big groups." in card.content
+        assert w.problems() == [], "\n".join(map(str, w.problems()))

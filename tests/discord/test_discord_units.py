@@ -9,6 +9,7 @@ from discord.app_commands import TranslationContext, TranslationContextLocation,
 
 from bots.discord.commands import CatalogTranslator, LocalizedNames, valid_name
 from bots.discord.layout import ButtonRow, FormRow, SelectRow, fit, split_text
+from bots.discord.messenger import event_state_key
 from bots.discord.pacing import NonceBook, TokenBucket, delivery_nonce
 from core.i18n.catalogs import Catalogs
 from core.i18n.message import _
@@ -132,3 +133,13 @@ async def test_the_synced_commands_carry_localized_descriptions(tmp_path: Path) 
         ).render(spec.description)
         [option] = decide["options"]
         assert option["name"] == "details" and option["required"] is False
+
+
+def test_scheduled_event_state_keys_fit_and_stay_distinct() -> None:
+    guild = 1456074443980800002
+    short = event_state_key(guild, "gathering:1:0")
+    assert short == f"discord:event:{guild}:gathering:1:0"
+    long_a = event_state_key(guild, "gathering:123456789:" + "a" * 40)
+    long_b = event_state_key(guild, "gathering:123456789:" + "b" * 40)
+    assert len(long_a) <= 64 and len(long_b) <= 64 and long_a != long_b
+    assert long_a.startswith(f"discord:event:{guild}:")

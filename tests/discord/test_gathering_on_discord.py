@@ -15,6 +15,7 @@ import discord
 from simcord.backend.models import ScheduledEvent
 
 from core.members.models import Role
+from core.messaging.inbound import ChatKind, ChatRef
 from tests.discord.harness import World, world
 from tests.discord.test_discord_decisions import labels
 
@@ -172,4 +173,53 @@ async def test_a_gathering_with_no_place_is_mirrored_and_moved(tmp_path: Path) -
         assert event.scheduled_end_time is not None
         assert at(event.scheduled_end_time) == datetime(2026, 12, 8, 21, 0, tzinfo=UTC)
         assert last(w).content == "Gathering #1 is changed."
+        assert w.problems() == [], "\n".join(map(str, w.problems()))
+
+
+def event_requests(w: World) -> list[str]:
+    """The bot's requests that created or changed the server's scheduled events."""
+    return [
+        request.method
+        for request in w.env.http_requests
+        if request.method in ("POST", "PATCH") and "/scheduled-events" in request.path
+    ]
+
+
+async def test_two_linked_channels_of_one_server_share_one_scheduled_event(
+    tmp_path: Path,
+) -> None:
+    # The core mirrors a gathering once per linked chat; a server with two channels of
+    # London – Hackney still gets one scheduled event, changed once per change.
+    async with world(tmp_path) as w:
+        events = w.guild.create_text_channel("hackney-events")
+        ref = ChatRef(str(events.id), ChatKind.GROUP, events.name)
+        assert await w.app.link_chat("discord", ref, "london-hackney")
+        alice = await w.member("alice", Role.ORGANISER)
+
+        await alice.slash(w.hackney, "gathering", details=WELCOME)
+        assert last(w).content.startswith("📅 Welcome event")
+        assert events.last_message is not None  # announced in both channels
+        assert events.last_message.content.startswith("📅 Welcome event")
+        [event] = scheduled_events(w)
+        assert event.name == "Welcome event" and event.status == SCHEDULED
+        assert event_requests(w) == ["POST"]
+
+        await alice.slash(
+            w.hackney, "gathering_edit", details='1 place "Hackney Library, Mare Street"'
+        )
+        [event] = scheduled_events(w)
+        assert event.entity_metadata == {"location": "Hackney Library, Mare Street"}
+        assert event_requests(w) == ["POST", "PATCH"]
+
+        # After a restart the mapping is still known: still the same event, once.
+        await w.restart()
+        await alice.slash(w.hackney, "gathering_edit", details="1 time 2026-12-08 19:00")
+        [event] = scheduled_events(w)
+        assert at(event.scheduled_start_time) == datetime(2026, 12, 8, 19, 0, tzinfo=UTC)
+        assert event_requests(w) == ["POST", "PATCH", "PATCH"]
+
+        await alice.slash(w.hackney, "gathering_edit", details="1 cancel")
+        [event] = scheduled_events(w)
+        assert event.status == CANCELLED
+        assert event_requests(w) == ["POST", "PATCH", "PATCH", "PATCH"]
         assert w.problems() == [], "\n".join(map(str, w.problems()))

@@ -18,15 +18,17 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinResponse,
+    LoginResponse,
     RoomCreateResponse,
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto import ENCRYPTION_ENABLED
 
 from bots.matrix.messenger import MatrixMessenger
 from bots.matrix.rooms import DirectRooms
-from bots.matrix.session import log_in, make_client
+from bots.matrix.session import e2e_available, log_in, make_client
 from bots.matrix.sync import SyncLoop
 from bots.matrix.translate import Reading
 from core.app import AppConfig, CoreApp
@@ -38,6 +40,14 @@ from core.testing.scenario import DEMO_ORGANISATION, sqlite_url
 from tests.services.synapse import Account, SynapseServer
 
 CLIENT_CONFIG = AsyncClientConfig(max_timeouts=2, request_timeout=15, max_limit_exceeded=10)
+# The same, with end-to-end encryption (members given a key store folder).
+E2E_CONFIG = AsyncClientConfig(
+    max_timeouts=2,
+    request_timeout=15,
+    max_limit_exceeded=10,
+    encryption_enabled=ENCRYPTION_ENABLED,  # True with the e2e extra; else no olm, checked
+    store_sync_tokens=False,
+)
 WAIT = 30.0  # seconds any one expected event may take
 _NAMES = itertools.count(1)
 
@@ -53,6 +63,7 @@ class Seen:
 
     room_id: str
     source: dict[str, Any]
+    encrypted: bool = False  # it came encrypted and the client decrypted it
 
     @property
     def type(self) -> str:
@@ -88,10 +99,22 @@ class Member:
     _token: str | None = None
 
     @classmethod
-    async def register(cls, server: SynapseServer, name: str, display_name: str) -> Member:
+    async def register(
+        cls, server: SynapseServer, name: str, display_name: str, *, store_path: Path | None = None
+    ) -> Member:
+        """A new person; with ``store_path`` (a folder) their client encrypts, keys kept there."""
         account = server.register(unique(name))
-        client = AsyncClient(server.url, account.user_id, config=CLIENT_CONFIG)
-        client.restore_login(account.user_id, "TESTDEVICE", account.access_token)
+        if store_path is None:
+            client = AsyncClient(server.url, account.user_id, config=CLIENT_CONFIG)
+            client.restore_login(account.user_id, "TESTDEVICE", account.access_token)
+        else:
+            client = AsyncClient(
+                server.url, account.user_id, store_path=str(store_path), config=E2E_CONFIG
+            )
+            # A password login gives the client a device of its own for its keys.
+            logged_in = await client.login(account.password, device_name="member e2e")
+            assert isinstance(logged_in, LoginResponse), logged_in
+            assert client.olm is not None, "end-to-end support (the e2e extra) is missing"
         await client.set_displayname(display_name)
         member = cls(server, account, client)
         await member.sync()
@@ -106,14 +129,26 @@ class Member:
         response = await self.client.sync(timeout=timeout_ms, since=self._token)
         assert isinstance(response, SyncResponse), response
         self._token = response.next_batch
+        if self.client.olm is not None:
+            await self._keys()
         new = [
-            Seen(room_id, event.source)
+            Seen(room_id, event.source, encrypted=bool(getattr(event, "decrypted", False)))
             for room_id, info in response.rooms.join.items()
             for event in info.timeline.events
         ]
         self.seen.extend(new)
         self.invites.extend(r for r in response.rooms.invite if r not in self.invites)
         return new
+
+    async def _keys(self) -> None:
+        """What an encrypting client does after each sync: keep its keys and sessions going."""
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await self.client.send_to_device_messages()
 
     async def wait_for(
         self, check: Callable[[Seen], bool], what: str, within: float = WAIT
@@ -168,7 +203,10 @@ class Member:
         return response.room_id
 
     async def send(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
-        response = await self.client.room_send(room_id, event_type, content)
+        # Tests trust every device (no interactive verification between test clients).
+        response = await self.client.room_send(
+            room_id, event_type, content, ignore_unverified_devices=True
+        )
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
 
@@ -210,6 +248,8 @@ class Bot:
     account: Account
     app: CoreApp
     timeline_limit: int = 50
+    # With a key store folder the bot reads and writes end-to-end encrypted rooms.
+    store_path: Path | None = None
     client: AsyncClient | None = None
     messenger: MatrixMessenger | None = None
     _stop: asyncio.Event | None = None
@@ -231,7 +271,13 @@ class Bot:
 
     async def start(self) -> None:
         """Logs in (password, stored device) and runs the sync loop in the background."""
-        client = make_client(self.server.url, self.user_id, request_timeout=15, max_timeouts=2)
+        client = make_client(
+            self.server.url,
+            self.user_id,
+            store_path=self.store_path,
+            request_timeout=15,
+            max_timeouts=2,
+        )
         await log_in(
             client,
             self.app,
@@ -246,7 +292,11 @@ class Bot:
             self.app,
             client,
             directs,
-            Reading(bot_user_id=self.user_id, prefixes="!/"),
+            Reading(
+                bot_user_id=self.user_id,
+                prefixes="!/",
+                can_decrypt=e2e_available() and self.store_path is not None,
+            ),
             timeline_limit=self.timeline_limit,
             timeout_ms=1000,
         )
