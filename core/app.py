@@ -60,6 +60,7 @@ from core.scheduling import maintenance
 from core.scheduling.clock import Clock
 from core.scheduling.scheduler import Scheduler
 from core.translation.decisions import refresh_on_translation
+from core.translation.gatherings import refresh_on_translation as gatherings_refresh
 from core.translation.glossary import Glossary
 from core.translation.handlers import Translations
 from core.translation.machine import MachineTranslator
@@ -170,6 +171,7 @@ class CoreApp:
         BroadcastSettings(self.router).register()
         self.translations.on_translated("broadcast", broadcasts.translated)
         self.translations.on_translated("decision", refresh_on_translation(self.scheduler))
+        self.translations.on_translated("gathering", gatherings_refresh(self.scheduler))
         # Before decisions: an answer the member was asked for wins over "vote …" text.
         Profile(self.router).register()
         onboarding.register()

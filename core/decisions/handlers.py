@@ -83,6 +83,8 @@ from core.messaging.inbound import CommandReceived, TextReceived
 from core.messaging.outbox import Outbox
 from core.messaging.router import CommandSpec, Router
 from core.scheduling.scheduler import JobContext, JobKind, Scheduler
+from core.translation import decisions as translated
+from core.translation.content import note, show_original
 
 log = logging.getLogger(__name__)
 
@@ -375,7 +377,11 @@ class Decisions:
         result = await cast(
             ctx.session, decision, ctx.member.id, ballot, ctx.now, receipt, weight=weight
         )
-        summary = ballot_summary(decision, options, ballot, ctx.translator)
+        # The voter reads the options in their language (the tally keeps their indices).
+        _question, labels, _text = await translated.words(
+            ctx.session, decision, options, ctx.translator.language
+        )
+        summary = ballot_summary(decision, labels, ballot, ctx.translator)
         await self._schedule_refresh(ctx.session, decision, ctx.now)
         buttons: list[list[ButtonSpec]] = []
         if decision.secret:
@@ -564,13 +570,19 @@ class Decisions:
             ctx.acknowledge(_("I have sent you a private ballot."))
 
     async def _show_step(self, ctx: Context, decision: Decision, code: str, receipt: str) -> None:
-        """The next screen of a private ballot, from what was answered so far."""
-        options = await options_of(ctx.session, decision)
+        """The next screen of a private ballot, from what was answered so far.
+
+        The question and options are the voter's translation when there is one, labelled.
+        """
+        question, options, text = await translated.words(
+            ctx.session, decision, await options_of(ctx.session, decision), ctx.translator.language
+        )
         method = Method(decision.method)
         did = str(decision.id)
-        header = ctx.render(
-            _("🗳 Decision #{id}: {question}", id=decision.id, question=decision.question)
-        )
+        header = ctx.render(_("🗳 Decision #{id}: {question}", id=decision.id, question=question))
+        label = note(text, ctx.translator) if text is not None else None
+        if label:
+            header = f"{header}\n{label}"
         if method in RANKED:
             chosen = [DIGITS.find(c) for c in code]
             if any(not 0 <= i < len(options) for i in chosen) or len(set(chosen)) != len(chosen):
@@ -663,6 +675,9 @@ class Decisions:
 
     async def _show_review(self, ctx: Context, decision: Decision, code: str, receipt: str) -> None:
         options = await options_of(ctx.session, decision)
+        _question, labels, _text = await translated.words(
+            ctx.session, decision, options, ctx.translator.language
+        )
         method = Method(decision.method)
         content = decode_content(
             method, "" if code == "-" and method is not Method.APPROVAL else code
@@ -685,7 +700,7 @@ class Decisions:
             _(
                 "Your ballot for decision #{id}:\n{ballot}\n\nCast it?",
                 id=decision.id,
-                ballot=ballot_summary(decision, options, ballot, ctx.translator),
+                ballot=ballot_summary(decision, labels, ballot, ctx.translator),
             ),
             [
                 [
@@ -865,6 +880,9 @@ class Decisions:
             if reached is None:
                 continue
             account, translator, zone = reached
+            question, labels, shown = await translated.words(
+                job.session, decision, options, translator.language
+            )
             text = _(
                 "Reminder: you have not voted yet in decision #{id} of {branch}, which closes "
                 "{when} ({zone}):\n{question}",
@@ -872,13 +890,18 @@ class Decisions:
                 branch=posting.branch_name(branch, self.services.organisation, translator.language),
                 when=translator.format_datetime(decision.closes_at, zone),
                 zone=zone,
-                question=decision.question,
+                question=question,
             )
-            buttons = posting.vote_buttons_for_dm(decision, options)
+            body = translator.render(text)
+            if shown is not None and (label := note(shown, translator)):
+                body = f"{body}\n{label}"
+            buttons = posting.vote_buttons_for_dm(decision, labels)
+            if shown is not None:
+                buttons.append(show_original(shown))
             job.outbox.direct(
                 account.platform,
                 account.external_id,
-                render_message(self.services.signer, translator, text, buttons),
+                render_message(self.services.signer, translator, body, buttons),
                 instruction=posting.instruction(translator),
             )
 

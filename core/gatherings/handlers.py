@@ -73,6 +73,8 @@ from core.messaging.outbound import OutgoingMessage
 from core.messaging.outbox import Outbox
 from core.messaging.router import CommandSpec, Router
 from core.scheduling.scheduler import JobContext, JobKind, Scheduler
+from core.translation import gatherings as translated
+from core.translation.content import Rendition
 
 log = logging.getLogger(__name__)
 
@@ -534,6 +536,8 @@ class Gatherings:
         wanted = render.ANSWER_CODES[action.args[2]]
         outcome = await service.respond(ctx.session, gathering, key, ctx.member.id, wanted, ctx.now)
         await self._schedule_refresh(ctx.session, gathering, ctx.now)
+        # Reminders and change notices will reach them privately, in their own language.
+        await translated.ensure(ctx.session, gathering, {ctx.translator.language}, ctx.now)
         await self.feeds.changed(ctx.session, gathering.branch_id, ctx.now)
         await self._tell_promoted(ctx.session, ctx.outbox, gathering, occurrence, outcome.promoted)
         zone = await self._zone_of(ctx.session, ctx.member, gathering.timezone)
@@ -554,19 +558,25 @@ class Gatherings:
     ) -> None:
         for member_id in promoted:
 
-            def promoted_note(t: Translator, zone: str) -> OutgoingMessage:
+            def promoted_note(t: Translator, zone: str, shown: Rendition | None) -> OutgoingMessage:
+                title, _description, label = render.words(t, gathering, shown)
                 text = t.render(
                     _(
                         "🎉 A place opened up: you are now going to {title} ({when}).",
-                        title=gathering.title,
+                        title=title,
                         when=render.moment_text(t, occurrence.start, zone),
                     )
                 )
                 return render_message(
-                    self.services.signer, t, text, render.rsvp_buttons(gathering, occurrence)
+                    self.services.signer,
+                    t,
+                    "\n".join([text, *([label] if label else [])]),
+                    render.rsvp_buttons(gathering, occurrence, shown),
                 )
 
-            await posting.to_member(session, self.services, outbox, member_id, promoted_note)
+            await posting.to_member(
+                session, self.services, outbox, gathering, member_id, promoted_note
+            )
 
     async def _schedule_refresh(
         self, session: AsyncSession, gathering: Gathering, now: datetime
@@ -923,16 +933,16 @@ class Gatherings:
             else await service.next_occurrence(session, gathering, ctx.now)
         )
 
-        def change(t: Translator, zone: str) -> OutgoingMessage:
-            text = render.change_text(t, gathering, notice, shown, zone)
+        def change(t: Translator, zone: str, words: Rendition | None) -> OutgoingMessage:
+            text = render.change_text(t, gathering, notice, shown, zone, words)
             return render_message(
-                self.services.signer, t, text, render.rsvp_buttons(gathering, shown)
+                self.services.signer, t, text, render.rsvp_buttons(gathering, shown, words)
             )
 
         await posting.to_chats(session, self.services, outbox, gathering, change)
         answered = await service.answered(session, gathering.id, only)
         told = list(dict.fromkeys(member_id for member_id, _key in answered))
-        await posting.to_members(session, self.services, outbox, told, change)
+        await posting.to_members(session, self.services, outbox, gathering, told, change)
 
     async def _open_keys(
         self, session: AsyncSession, gathering: Gathering, now: datetime
@@ -971,12 +981,12 @@ class Gatherings:
             return
         home = await posting.home_branch(job.session, gathering)
 
-        def reminder(t: Translator, zone: str) -> OutgoingMessage:
+        def reminder(t: Translator, zone: str, words: Rendition | None) -> OutgoingMessage:
             text = render.reminder_text(
-                t, gathering, occurrence, job.now, self._name(home, t), zone
+                t, gathering, occurrence, job.now, self._name(home, t), zone, words
             )
             return render_message(
-                self.services.signer, t, text, render.rsvp_buttons(gathering, occurrence)
+                self.services.signer, t, text, render.rsvp_buttons(gathering, occurrence, words)
             )
 
         await posting.to_chats(job.session, self.services, job.outbox, gathering, reminder)
@@ -984,7 +994,7 @@ class Gatherings:
             job.session, gathering.id, occurrence.key, service.ATTENDING
         )
         await posting.to_members(
-            job.session, self.services, job.outbox, [m for m, _key in coming], reminder
+            job.session, self.services, job.outbox, gathering, [m for m, _key in coming], reminder
         )
 
     async def job_advance(self, job: JobContext) -> None:

@@ -22,6 +22,7 @@ from core.i18n.message import Msg, _
 from core.i18n.translator import Translator
 from core.messaging.actions import Action
 from core.messaging.context import ButtonSpec
+from core.translation.content import Rendition, note, show_original
 
 RSVP = "gr"  # gr:<gathering>:<occurrence>:<g|m|n>
 CALENDAR = "gc"  # gc:<gathering>
@@ -120,6 +121,21 @@ def notes(translator: Translator, gathering: Gathering) -> list[str]:
     return lines
 
 
+def words(
+    translator: Translator, gathering: Gathering, text: Rendition | None
+) -> tuple[str, str | None, str | None]:
+    """Title, description and the translation's label, as the reader is shown them.
+
+    ``text`` is the gathering's content in the reader's language: a translation is shown
+    with its label ("Machine translation from English."); otherwise, or when it does not
+    match the gathering's parts any more, the words as the organiser wrote them.
+    """
+    if text is None or not words_translated(gathering, text):
+        return gathering.title, gathering.description, None
+    description = text.parts[1] if gathering.description else None
+    return text.parts[0], description, note(text, translator)
+
+
 def counts_line(translator: Translator, counts: Counts, capacity: int | None) -> str:
     """``👥 Going: 3 of 30 · Maybe: 1 · Waiting list: 2``."""
     t = translator
@@ -143,14 +159,21 @@ def gathering_text(
     branch: str,
     reader_zone: str | None = None,
     later: Sequence[Occurrence] = (),
+    text: Rendition | None = None,
 ) -> str:
-    """The announcement of a gathering (its next occurrence, for a repeating one)."""
+    """The announcement of a gathering (its next occurrence, for a repeating one).
+
+    ``text`` is its title and description in the reader's language, when translated.
+    """
     t = translator
-    lines = [f"📅 {gathering.title}"]
+    title, description, label = words(t, gathering, text)
+    lines = [f"📅 {title}"]
     if gathering.status == GatheringStatus.CANCELLED.value:
         lines.append(t.render(_("❌ Cancelled.")))
-    if gathering.description:
-        lines += ["", gathering.description]
+    if description:
+        lines += ["", description]
+    if label:
+        lines.append(label)
     lines.append("")
     if occurrence is None:
         lines.append(t.render(_("It has taken place.")))
@@ -172,8 +195,14 @@ def gathering_text(
     return "\n".join(lines)
 
 
-def rsvp_buttons(gathering: Gathering, occurrence: Occurrence | None) -> list[list[ButtonSpec]]:
-    """Going / Maybe / Can't for one occurrence, and the calendar file."""
+def rsvp_buttons(
+    gathering: Gathering, occurrence: Occurrence | None, text: Rendition | None = None
+) -> list[list[ButtonSpec]]:
+    """Going / Maybe / Can't for one occurrence, the calendar file, and "Show original".
+
+    The last is there when ``text`` (the title and description the reader is shown) is a
+    translation.
+    """
     gid = str(gathering.id)
     rows: list[list[ButtonSpec]] = []
     if occurrence is not None and gathering.status != GatheringStatus.CANCELLED.value:
@@ -186,7 +215,15 @@ def rsvp_buttons(gathering: Gathering, occurrence: Occurrence | None) -> list[li
             ]
         )
     rows.append([ButtonSpec(_("📆 Add to my calendar"), Action(CALENDAR, (gid,)))])
+    if text is not None and words_translated(gathering, text):
+        rows.append(show_original(text))
     return rows
+
+
+def words_translated(gathering: Gathering, text: Rendition) -> bool:
+    """Whether ``text`` is a translation the reader is shown (see :func:`words`)."""
+    expected = 2 if gathering.description else 1
+    return text.translated and len(text.parts) == expected
 
 
 def confirmation(gathering: Gathering, answer: Answer, when: str, position: int | None) -> Msg:
@@ -213,17 +250,20 @@ def reminder_text(
     now: datetime,
     branch: str,
     reader_zone: str | None,
+    text: Rendition | None = None,
 ) -> str:
-    """A reminder of one occurrence, for a chat or a member."""
+    """A reminder of one occurrence, for a chat or a member (``text``: as in the announcement)."""
     t = translator
+    title, _description, label = words(t, gathering, text)
     lines = [
         t.render(
             _(
                 "⏰ Reminder: {title} starts {when}.",
-                title=gathering.title,
+                title=title,
                 when=relative(t, occurrence.start - now),
             )
         ),
+        *([label] if label else []),
         times_for(t, occurrence.start, occurrence.end, gathering.timezone, reader_zone),
         *notes(t, gathering),
         t.render(_("Gathering #{id} of {branch}", id=gathering.id, branch=branch)),
@@ -237,11 +277,17 @@ def change_text(
     what: Msg,
     occurrence: Occurrence | None,
     reader_zone: str | None,
+    text: Rendition | None = None,
 ) -> str:
-    """A change people who answered are told about: what changed, and how it stands."""
+    """A change people who answered are told about: what changed, and how it stands.
+
+    ``text``: the title in the reader's language, as in the announcement.
+    """
     t = translator
+    title, _description, label = words(t, gathering, text)
     lines = [
-        t.render(_("📣 {title}: {what}", title=gathering.title, what=what)),
+        t.render(_("📣 {title}: {what}", title=title, what=what)),
+        *([label] if label else []),
     ]
     if occurrence is not None and gathering.status != GatheringStatus.CANCELLED.value:
         lines.append(

@@ -49,6 +49,20 @@ async def shown(
     return await contents.read(session, key(decision.id), language)
 
 
+async def words(
+    session: AsyncSession, decision: Decision, options: Sequence[str], language: str
+) -> tuple[str, list[str], contents.Rendition | None]:
+    """The question and options a reader of ``language`` is shown privately.
+
+    The translation when there is one that matches the options, else the original; the
+    rendition comes along (None for the original) so that the caller can label it.
+    """
+    text = await shown(session, decision, language)
+    if text is None or not text.translated or len(text.parts) != len(options) + 1:
+        return decision.question, list(options), None
+    return text.parts[0], list(text.parts[1:]), text
+
+
 def refresh_on_translation(scheduler: Scheduler) -> contents.TranslatedHook:
     """A hook re-rendering a decision's posted messages when its text is translated."""
 
