@@ -4,11 +4,14 @@
 rows (``pending`` → ``claimed``, with this process's name and a lease; on PostgreSQL with
 ``FOR UPDATE SKIP LOCKED`` plus a guarded update, as the scheduler does, so two bot
 processes never claim the same row). The lane then sends the batch in *waves* of about
-0.2 s of sending: a wave is marked ``sending`` in one commit, its messages go out at the
+0.2 s of sending: a wave is marked ``sending`` before any of its messages goes out at the
 platform's pace (:class:`~core.broadcasts.pacing.Pacer`, several in flight), and their
 outcomes (``sent`` with the platform's message id, or ``failed`` with the reason) commit
-together. The next wave is marked while the current one is sending, so the database never
-stalls the platform. The platforms run in parallel, each in its lane.
+together. Two waves are on their way at a time, so the database never stalls the platform:
+when a wave's messages are out, one commit records its outcomes and marks the wave after
+the next one (a single wait for the database between two waves, not two: on SQLite,
+where the lanes take turns to write, that wait is what could leave a platform idle). The
+platforms run in parallel, each in its lane.
 
 **Crashes.** A process that dies leaves its rows ``claimed`` or ``sending`` with a lease
 that runs out; then any runner claims them again:
@@ -258,18 +261,26 @@ class BroadcastRunner:
     async def mark_sending(self, rows: Sequence[Row]) -> None:
         """Marks a wave as being sent: from here a crash leaves its outcome unknown."""
         async with self.db.transaction() as session:
-            await session.execute(
-                update(BroadcastDelivery)
-                .where(
-                    BroadcastDelivery.id.in_([r.id for r in rows]),
-                    BroadcastDelivery.claimed_by == self.worker_id,
-                )
-                .values(status=DeliveryStatus.SENDING.value)
-                .execution_options(synchronize_session=False)
-            )
+            await self._mark_sending(session, rows)
 
-    async def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Commits a wave's outcomes, then edits the progress messages if it is time."""
+    async def _mark_sending(self, session: AsyncSession, rows: Sequence[Row]) -> None:
+        await session.execute(
+            update(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.id.in_([r.id for r in rows]),
+                BroadcastDelivery.claimed_by == self.worker_id,
+            )
+            .values(status=DeliveryStatus.SENDING.value)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def record(self, outcomes: Sequence[Outcome], then_sending: Sequence[Row] = ()) -> None:
+        """Commits a wave's outcomes, then edits the progress messages if it is time.
+
+        Args:
+            outcomes: The wave's outcomes.
+            then_sending: A later wave, marked as being sent in the same commit.
+        """
         now = self.clock.now()
         sent = [o for o in outcomes if o.status is DeliveryStatus.SENT]
         failed = [o for o in outcomes if o.status is DeliveryStatus.FAILED]
@@ -323,6 +334,8 @@ class BroadcastRunner:
                         for o in again
                     ],
                 )
+            if then_sending:
+                await self._mark_sending(session, then_sending)
             await self._progress(session, outbox, {o.row.broadcast_id for o in outcomes}, now)
         if outbox.deliveries:
             await self.deliver(outbox.deliveries)
@@ -521,35 +534,61 @@ class Lane:
         """Sends this platform's claimable rows until there are none; returns how many.
 
         A pipeline, so that the platform never waits on the database: the next batch is
-        claimed while this one is sent, and the next wave is marked while this one goes.
+        claimed while this one is sent, and two waves are on their way at a time. Wave
+        ``k + 1`` takes its send slots while wave ``k`` is still going out; when ``k`` is
+        out, one commit records its outcomes and marks ``k + 2``, which then takes the
+        slots after ``k + 1``'s. So no more than two waves are ever ``sending``.
         """
         hold = timedelta(seconds=3 * self.batch / self.pacer.pace.per_second)
         total = 0
         claiming = asyncio.create_task(self.runner.claim(self.platform, self.batch, hold))
-        sending: asyncio.Task[None] | None = None
-        try:
-            while rows := await claiming:
+        texts: dict[int, dict[str, Text]] = {}
+        ahead: list[list[Row]] = []  # claimed waves not yet marked
+
+        async def next_wave() -> list[Row] | None:
+            nonlocal claiming, texts
+            if not ahead:
+                rows = await claiming
+                if not rows:
+                    return None
                 claiming = asyncio.create_task(self.runner.claim(self.platform, self.batch, hold))
+                # Texts are fixed at the release: one batch's texts serve its waves.
                 texts = await self.runner.texts({r.broadcast_id for r in rows})
-                for i in range(0, len(rows), self.wave):
-                    wave = rows[i : i + self.wave]
-                    await self.runner.mark_sending(wave)
-                    previous, sending = sending, asyncio.create_task(self._wave(wave, texts))
-                    if previous is not None:
-                        await previous
-                total += len(rows)
-            if sending is not None:
-                await sending
+                ahead.extend(rows[i : i + self.wave] for i in range(0, len(rows), self.wave))
+            return ahead.pop(0)
+
+        older: asyncio.Task[list[Outcome]] | None = None
+        newer: asyncio.Task[list[Outcome]] | None = None
+        try:
+            first = await next_wave()
+            if first is None:
+                return 0
+            await self.runner.mark_sending(first)
+            newer = asyncio.create_task(self._send_wave(first, texts))
+            while True:
+                wave = await next_wave()
+                if older is None:  # the start: the second wave is marked on its own
+                    if wave is not None:
+                        await self.runner.mark_sending(wave)
+                else:
+                    outcomes = await older
+                    await self.runner.record(outcomes, then_sending=wave or ())
+                    total += len(outcomes)
+                if wave is None:
+                    break
+                older, newer = newer, asyncio.create_task(self._send_wave(wave, texts))
+            outcomes = await newer
+            await self.runner.record(outcomes)
+            total += len(outcomes)
         except BaseException:
-            for task in (claiming, sending):
+            for task in (claiming, older, newer):
                 if task is not None and not task.done():
                     task.cancel()
             raise
         return total
 
-    async def _wave(self, wave: list[Row], texts: dict[int, dict[str, Text]]) -> None:
-        outcomes = await asyncio.gather(*(self._one(row, texts) for row in wave))
-        await self.runner.record(outcomes)
+    async def _send_wave(self, wave: list[Row], texts: dict[int, dict[str, Text]]) -> list[Outcome]:
+        return list(await asyncio.gather(*(self._one(row, texts) for row in wave)))
 
     async def _one(self, row: Row, texts: dict[int, dict[str, Text]]) -> Outcome:
         direct = row.kind == DeliveryKind.DM.value
