@@ -214,13 +214,22 @@ class MatrixMessenger:
             self.client.encrypted_rooms.add(room_id)
 
     async def _send_media(self, room_id: str, attachment: Attachment, msgtype: str) -> str:
+        await self._introduce(room_id)
+        # In an encrypted room the file is encrypted too (the event alone would leave a
+        # chart or an export readable on the media repository): the keys travel inside
+        # the encrypted event, under "file" instead of "url".
+        encrypt = self.client.olm is not None and room_id in self.client.encrypted_rooms
+        keys: dict[str, Any] = {}
+
         async def upload() -> Response:
-            response, _keys = await self.client.upload(
+            response, file_keys = await self.client.upload(
                 io.BytesIO(attachment.content),
-                content_type=attachment.mime_type,
+                content_type="application/octet-stream" if encrypt else attachment.mime_type,
                 filename=attachment.filename,
                 filesize=len(attachment.content),
+                encrypt=encrypt,
             )
+            keys.update(file_keys or {})
             return response
 
         uploaded = await self._expect(UploadResponse, upload, "upload")
@@ -228,10 +237,13 @@ class MatrixMessenger:
             "msgtype": msgtype,
             "body": attachment.filename,
             "filename": attachment.filename,
-            "url": uploaded.content_uri,
             "info": {"mimetype": attachment.mime_type, "size": len(attachment.content)},
             "m.mentions": {},
         }
+        if encrypt:
+            content["file"] = {**keys, "url": uploaded.content_uri}
+        else:
+            content["url"] = uploaded.content_uri
         return await self._send_event(room_id, MESSAGE, content)
 
     # ------------------------------------------------------------------ the port

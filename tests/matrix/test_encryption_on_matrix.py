@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nio import DownloadResponse
+from nio.crypto.attachments import decrypt_attachment
 
 from bots.matrix.session import e2e_available
+from core.messaging.outbound import Attachment, OutgoingMessage
 from tests.matrix.conftest import REQUIRE_SERVICES
 from tests.matrix.harness import Bot, Member
 from tests.matrix.rooms import said_by
@@ -57,6 +60,28 @@ async def test_the_bot_talks_in_an_encrypted_room(
         assert help_.encrypted
         assert not any("I cannot read" in m.body for m in sam.bot_messages(room, bot.user_id))
         assert not sam.invites  # no unencrypted room of the bot's own was needed
+
+        # A picture (a result chart) is encrypted too: the event carries the file's keys,
+        # and what the media repository holds is not the picture.
+        chart = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+        assert bot.messenger is not None
+        await bot.messenger.send(
+            room, OutgoingMessage("", image=Attachment("chart.png", chart, "image/png"))
+        )
+        image = await sam.wait_for(
+            lambda s: s.room_id == room and s.content.get("msgtype") == "m.image", "the chart"
+        )
+        assert image.encrypted and "url" not in image.content
+        secret = image.content["file"]
+        stored = await sam.client.download(secret["url"])
+        assert isinstance(stored, DownloadResponse)
+        assert stored.body != chart
+        assert (
+            decrypt_attachment(
+                stored.body, secret["key"]["k"], secret["hashes"]["sha256"], secret["iv"]
+            )
+            == chart
+        )
 
         # After a restart the bot's device and keys are the same: it still reads Sam.
         await bot.stop()
