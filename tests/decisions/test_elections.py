@@ -24,7 +24,18 @@ from core.decisions.methods import stv
 from core.decisions.methods.stv import StvRules
 from core.decisions.methods.types import Outcome, RankedProfile
 
-ELECTIONS = Path("/work/shared/elections")
+# The shared reference data beside the checkout (or at /work/shared, for a worktree elsewhere).
+ELECTIONS = next(
+    (
+        folder
+        for folder in (
+            Path(__file__).resolve().parents[3] / "shared" / "elections",
+            Path("/work/shared/elections"),
+        )
+        if folder.is_dir()
+    ),
+    Path("/work/shared/elections"),
+)
 
 GLASGOW = {
     "Anderston-City": (4, {"Nina Baker", "Philip Braat", "Craig MacKay", "Gordon Matheson"}),

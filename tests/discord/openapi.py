@@ -17,12 +17,14 @@ from typing import Any
 
 import jsonschema
 
-# ``shared/`` sits beside the repository (CI), or at /work/shared (a worktree elsewhere).
+# The copy kept in tests/services/specs/ (MIT, its licence beside it); else ``shared/``
+# beside the repository, or at /work/shared (a worktree elsewhere).
 _ROOT = Path(__file__).resolve().parents[2]
 SPEC = next(
     (
         candidate
         for candidate in (
+            _ROOT / "tests" / "services" / "specs" / "discord-openapi.json",
             _ROOT.parent / "shared" / "specs" / "discord-openapi.json",
             Path("/work/shared/specs/discord-openapi.json"),
         )
