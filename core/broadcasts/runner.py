@@ -39,7 +39,6 @@ the move to ``done`` and sends the organiser the final report.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -70,6 +69,7 @@ from core.messaging.outbound import Button, OutgoingMessage, SentMessage
 from core.messaging.outbox import Delivery, Outbox, posted_messages
 from core.messaging.port import DirectMessagesClosed, Messenger, RateLimited
 from core.scheduling.clock import Clock
+from core.scheduling.passes import run_passes
 from core.translation.content import SHOW_ORIGINAL
 
 log = logging.getLogger(__name__)
@@ -192,19 +192,7 @@ class BroadcastRunner:
 
     async def run_forever(self, stop: asyncio.Event, poll: float = 1.0) -> None:
         """Sends until ``stop`` is set, looking for work every ``poll`` seconds or on wake."""
-        while not stop.is_set():
-            try:
-                await self.drain()
-            except Exception:  # a database hiccup must not end the loop
-                log.exception("broadcast pass failed")
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED), timeout=poll
-                )
-            for waiter in waiters:
-                waiter.cancel()
+        await run_passes(self.drain, stop, self._wake, poll, "broadcasts")
 
     # ------------------------------------------------------------------ claims
 

@@ -10,7 +10,6 @@ and readers see the original meanwhile.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from core.db.database import Database
 from core.messaging.context import Services
 from core.messaging.outbox import Delivery, Outbox
 from core.scheduling.clock import Clock
+from core.scheduling.passes import run_passes
 from core.translation.content import accepted_languages
 from core.translation.machine import MachineTranslator
 from core.translation.models import Content, ContentTranslation, MachineTask, Origin, TaskStatus
@@ -194,16 +194,4 @@ class TranslationWorker:
 
     async def run_forever(self, stop: asyncio.Event, poll: float = 2.0) -> None:
         """Works until ``stop`` is set, looking for tasks every ``poll`` seconds or on wake."""
-        while not stop.is_set():
-            try:
-                await self.drain()
-            except Exception:  # a database hiccup must not end the loop
-                log.exception("translation worker pass failed")
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED), timeout=poll
-                )
-            for waiter in waiters:
-                waiter.cancel()
+        await run_passes(self.drain, stop, self._wake, poll, "translations")
