@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from core.db import dialects
+from core.db.checkpoints import WalCheckpointer
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -94,6 +96,10 @@ class Database:
         # arrival order; left to SQLite's busy handler, which polls with growing sleeps, an
         # unlucky transaction can starve past the busy timeout when many arrive together.
         self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
+        self._checkpointer: WalCheckpointer | None = None
+        database = self.url.database
+        if self.is_sqlite and database and database != ":memory:":
+            self._checkpointer = WalCheckpointer(Path(database))
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,9 +121,31 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
+        if self._checkpointer is not None:
+            self._checkpointer.wrote()
         async with self._sqlite_turn, self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def core_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, for Core statements.
+
+        Committed on success, rolled back on any error. For the hot paths that need no
+        ORM: a session's own bookkeeping (its transaction object, identity map, the
+        connection it checks out and closes) costs more than some of the statements they
+        run. Not re-entrant on SQLite, like :meth:`transaction`.
+        """
+        if self._sqlite_turn is None:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        if self._checkpointer is not None:
+            self._checkpointer.wrote()
+        async with self._sqlite_turn, self.engine.begin() as connection:
+            yield connection
+
     async def dispose(self) -> None:
-        """Closes every pooled connection."""
+        """Stops the background checkpoints and closes every pooled connection."""
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()

@@ -20,10 +20,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.db.membership import one_of
+from core.db.statements import INSERT, by_dialect, one_of
 from core.decisions.ballots import ONE_PRESS, WITHOUT_OPTIONS, Method, private_ballot, validate
 from core.decisions.models import Ballot, Decision, DecisionOption, Voter, VoteRecord
 from core.decisions.render import ballot_summary, decode_content, vote_acknowledgement
@@ -33,22 +32,41 @@ from core.messaging.batching import BatchPress, BatchWork
 
 _BALLOTS = cast(Table, Ballot.__table__)
 _VOTE_REGISTER = cast(Table, VoteRecord.__table__)
-# Built once per dialect; executed with a list of rows, each is one multi-row statement
-# from one cached compilation (SQLAlchemy's "insertmanyvalues").
-_UPSERT_BALLOTS = {
-    name: (
+# Every statement is built once per dialect (building one costs more than running it);
+# the inserts, executed with a list of rows, are each one multi-row statement from one
+# cached compilation (SQLAlchemy's "insertmanyvalues").
+_UPSERT_BALLOTS = by_dialect(
+    lambda dialect: (
         lambda upsert: upsert.on_conflict_do_update(
             index_elements=["decision_id", "voter_id"], set_={"content": upsert.excluded.content}
         ).returning(_BALLOTS.c.decision_id, _BALLOTS.c.voter_id, _BALLOTS.c.receipt)
-    )(dialect_insert(_BALLOTS))
-    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
-_REGISTER = {
-    name: dialect_insert(_VOTE_REGISTER).on_conflict_do_nothing()
-    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+    )(INSERT[dialect](_BALLOTS))
+)
+_REGISTER = by_dialect(lambda dialect: INSERT[dialect](_VOTE_REGISTER).on_conflict_do_nothing())
+# The decisions and the pressers' weights in them, in one query of columns: the ORM's
+# loading of a Decision entity cost more than the query (read-only copies are built from
+# the columns instead, see _read_decisions).
+_DECISION_COLUMNS = tuple(cast(Table, Decision.__table__).c)
+_DECISIONS = by_dialect(
+    lambda dialect: (
+        select(*_DECISION_COLUMNS, Voter.member_id, Voter.weight)
+        .select_from(Decision)
+        .outerjoin(
+            Voter,
+            and_(Voter.decision_id == Decision.id, one_of(Voter.member_id, "members", dialect)),
+        )
+        .where(one_of(Decision.id, "decisions", dialect))
+    )
+)
+_OPTIONS = by_dialect(
+    lambda dialect: (
+        select(DecisionOption.decision_id, DecisionOption.label)
+        .where(one_of(DecisionOption.decision_id, "decisions", dialect))
+        .order_by(DecisionOption.decision_id, DecisionOption.position)
+    )
+)
 
-RefreshBooker = Callable[[AsyncSession, Decision, datetime], Awaitable[None]]
+RefreshBooker = Callable[[BatchWork, Decision, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,7 @@ class _Vote:
     press: BatchPress
     decision: Decision
     options: list[str]
+    code: str
     ballot: dict[str, Any]
     weight: str
 
@@ -68,7 +87,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
         book_refresh: Books the live-turnout refresh of a decision (called once per batch
             for each decision voted in).
     """
-    session, now = work.session, work.now
+    connection, now = work.connection, work.now
     wanted: list[tuple[BatchPress, int, str]] = []
     for press in work.presses:
         args = press.action.args
@@ -76,68 +95,77 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
             wanted.append((press, int(args[0]), args[1]))
     if not wanted:
         return
-    ids = {decision_id for _p, decision_id, _c in wanted}
-    dialect = session.get_bind().dialect.name
-    # The decisions and the pressers' weights in them, in one query.
-    decisions: dict[int, Decision] = {}
-    weights: dict[tuple[int, int], str] = {}
-    rows = await session.execute(
-        select(Decision, Voter.member_id, Voter.weight)
-        .outerjoin(
-            Voter,
-            and_(
-                Voter.decision_id == Decision.id,
-                one_of(Voter.member_id, {p.member_id for p, _d, _c in wanted}, dialect),
-            ),
-        )
-        .where(one_of(Decision.id, ids, dialect))
+    dialect = work.dialect
+    decisions, weights = await _read_decisions(
+        connection,
+        dialect,
+        {decision_id for _p, decision_id, _c in wanted},
+        {p.member_id for p, _d, _c in wanted},
     )
-    for found, member_id, weight in rows:
-        decisions[found.id] = found
-        if member_id is not None:
-            weights[(found.id, member_id)] = weight
-    # Core statements on the session's connection: none of the ORM's per-statement work.
-    connection = await session.connection()
     options: dict[int, list[str]] = defaultdict(list)
     # Yes/no and consensus decisions have no options: no query for them (as options_of).
     with_options = {d.id for d in decisions.values() if Method(d.method) not in WITHOUT_OPTIONS}
     if with_options:
-        labels = await connection.execute(
-            select(DecisionOption.decision_id, DecisionOption.label)
-            .where(one_of(DecisionOption.decision_id, with_options, dialect))
-            .order_by(DecisionOption.decision_id, DecisionOption.position)
-        )
+        labels = await connection.execute(_OPTIONS[dialect], {"decisions": list(with_options)})
         for decision_id, label in labels:
             options[decision_id].append(label)
     votes: list[_Vote] = []
     taken: set[tuple[int, int]] = set()
+    # A crowd presses the same few buttons: each (decision, button) is checked once, and
+    # each weight read once, per batch.
+    ballots: dict[tuple[int, str], dict[str, Any] | None] = {}
+    exact: dict[str, str] = {}
     for press, decision_id, code in wanted:
         decision = decisions.get(decision_id)
         key = (decision_id, press.member_id)
         if decision is None or key in taken or key not in weights:
             continue
-        vote = _decide(press, decision, options[decision_id], code, weights[key], now)
-        if vote is not None:
-            taken.add(key)
-            votes.append(vote)
+        if (decision_id, code) not in ballots:
+            ballots[(decision_id, code)] = _ballot(decision, len(options[decision_id]), code, now)
+        ballot = ballots[(decision_id, code)]
+        if ballot is None:
+            continue
+        weight = weights[key]
+        if weight not in exact:
+            exact[weight] = str(fraction(weight))
+        taken.add(key)
+        votes.append(_Vote(press, decision, options[decision_id], code, ballot, exact[weight]))
     claimed = {id(p) for p in await work.claim([v.press for v in votes])}
     votes = [v for v in votes if id(v.press) in claimed]
     if not votes:
         return
-    await _store(session, votes)
+    await _store(connection, dialect, votes)
     for decision in {v.decision.id: v.decision for v in votes}.values():
-        await book_refresh(session, decision, now)
+        await book_refresh(work, decision, now)
 
 
-def _decide(
-    press: BatchPress,
-    decision: Decision,
-    options: list[str],
-    code: str,
-    weight: str,
-    now: datetime,
-) -> _Vote | None:
-    """The ballot a press casts, or None when the ordinary handler must answer it."""
+async def _read_decisions(
+    connection: AsyncConnection, dialect: str, ids: set[int], members: set[int]
+) -> tuple[dict[int, Decision], dict[tuple[int, int], str]]:
+    """The decisions by id, and the weights of ``members`` in them.
+
+    The decisions are read-only copies, built from their columns and never added to a
+    session: the batch only reads them (its writes are ballots, register and jobs).
+    """
+    decisions: dict[int, Decision] = {}
+    weights: dict[tuple[int, int], str] = {}
+    rows = await connection.execute(
+        _DECISIONS[dialect], {"decisions": list(ids), "members": list(members)}
+    )
+    width = len(_DECISION_COLUMNS)
+    for row in rows:
+        decision_id, member_id, weight = row[0], row[width], row[width + 1]
+        if decision_id not in decisions:
+            decisions[decision_id] = Decision(
+                **{column.key: row[i] for i, column in enumerate(_DECISION_COLUMNS)}
+            )
+        if member_id is not None:
+            weights[(decision_id, member_id)] = weight
+    return decisions, weights
+
+
+def _ballot(decision: Decision, options: int, code: str, now: datetime) -> dict[str, Any] | None:
+    """The ballot a button casts, or None when the ordinary handler must answer it."""
     method = Method(decision.method)
     if method not in ONE_PRESS or private_ballot(method, decision.secret):
         return None
@@ -146,13 +174,12 @@ def _decide(
         content = decode_content(method, code)
         if content.get("stance") == "block":  # the block's reason is asked for privately
             return None
-        ballot = validate(rules_of(decision, len(options)), content)
+        return validate(rules_of(decision, options), content)
     except UserError:
         return None
-    return _Vote(press, decision, options, ballot, str(fraction(weight)))
 
 
-async def _store(session: AsyncSession, votes: list[_Vote]) -> None:
+async def _store(connection: AsyncConnection, dialect: str, votes: list[_Vote]) -> None:
     """Upserts the ballots and the register in two statements; acknowledges each vote."""
     fresh = {
         (v.decision.id, v.press.member_id): {
@@ -167,16 +194,19 @@ async def _store(session: AsyncSession, votes: list[_Vote]) -> None:
     }
     # As in service.cast: a press by the same member elsewhere at the same instant ends
     # with one ballot (last write wins) and one register entry.
-    dialect = session.get_bind().dialect.name
-    connection = await session.connection()
     stored = await connection.execute(_UPSERT_BALLOTS[dialect], list(fresh.values()))
     receipts = {(d, m): r for d, m, r in stored}
     await connection.execute(
         _REGISTER[dialect], [{"decision_id": d, "member_id": m} for d, m in fresh]
     )
+    # The same answer in the same language reads the same: rendered once per batch.
+    notes: dict[tuple[int, str, str, bool], str] = {}
     for vote in votes:
         key = (vote.decision.id, vote.press.member_id)
         changed = receipts.get(key, fresh[key]["receipt"]) != fresh[key]["receipt"]
         translator = vote.press.translator
-        summary = ballot_summary(vote.decision, vote.options, vote.ballot, translator)
-        vote.press.acknowledgement = translator.render(vote_acknowledgement(summary, changed))
+        note = (vote.decision.id, vote.code, translator.language, changed)
+        if note not in notes:
+            summary = ballot_summary(vote.decision, vote.options, vote.ballot, translator)
+            notes[note] = translator.render(vote_acknowledgement(summary, changed))
+        vote.press.acknowledgement = notes[note]

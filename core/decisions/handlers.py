@@ -78,6 +78,7 @@ from core.i18n.message import Msg, _
 from core.members.models import Role
 from core.members.service import has_role
 from core.messaging.actions import Action
+from core.messaging.batching import BatchWork
 from core.messaging.context import ButtonSpec, Context, Services, render_message
 from core.messaging.inbound import CommandReceived, TextReceived
 from core.messaging.outbox import Outbox
@@ -410,9 +411,7 @@ class Decisions:
             f"drefresh:{decision.id}:{bucket}",
         )
 
-    async def _book_refresh_once(
-        self, session: AsyncSession, decision: Decision, now: datetime
-    ) -> None:
+    async def _book_refresh_once(self, work: BatchWork, decision: Decision, now: datetime) -> None:
         """Books the refresh unless this process already booked it for this interval.
 
         For batched votes: a crowd's batches would otherwise try to book the same refresh
@@ -423,7 +422,7 @@ class Decisions:
         bucket = int(now.timestamp()) // REFRESH_EVERY
         if self._refresh_booked.get(decision.id) == bucket:
             return
-        await self._schedule_refresh(session, decision, now)
+        await self._schedule_refresh(await work.session(), decision, now)
         self._refresh_booked[decision.id] = bucket
 
     async def press(self, ctx: Context, action: Action) -> None:

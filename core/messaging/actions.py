@@ -42,6 +42,7 @@ class ActionSigner:
         if len(key) < 16:
             raise ValueError("the action key must be at least 16 bytes")
         self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def derive(self, purpose: str) -> bytes:
         """A key for another use (e.g. naming files), derived from the signing key.
@@ -57,7 +58,12 @@ class ActionSigner:
         return hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest()
 
     def _sign(self, payload: bytes) -> str:
-        digest = hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+        # A copy of the keyed state: no key set-up per press. (Not ``hmac.digest``, whose
+        # one-shot OpenSSL call lets go of the GIL even for a few bytes, and a busy event
+        # loop then waits for it behind the database's worker thread.)
+        mac = self._keyed.copy()
+        mac.update(payload)
+        digest = mac.digest()[:_SIG_BYTES]
         return base64.urlsafe_b64encode(digest).decode("ascii")
 
     def encode(self, action: Action) -> str:

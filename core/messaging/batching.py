@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select, true
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BindParameter, Executable, String, Table, bindparam, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db.database import Database
-from core.db.membership import one_of
+from core.db.statements import INSERT, by_dialect, one_of
 from core.federation.models import Branch, Chat
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
@@ -45,35 +44,49 @@ from core.messaging.models import HandledUpdate
 
 log = logging.getLogger(__name__)
 
+
 # Columns, not entities: the batch only reads who pressed and where (nothing is written to
 # these rows, see PressBatcher._who), and loading four ORM entities per press would cost
-# more than the rest of the batch.
-_WHO = (
-    select(
-        PlatformAccount.external_id,
-        PlatformAccount.member_id,
-        PlatformAccount.display_name,
-        PlatformAccount.language_hint,
-        PlatformAccount.last_seen_at,
-        Member.language,
-        Chat.external_id.label("chat"),
-        Chat.title,
-        Branch.language.label("branch_language"),
+# more than the rest of the batch. Built once per dialect, as every batch statement is:
+# building it anew for each batch cost more than running it.
+def _who_statement(dialect: str) -> Executable:
+    platform: BindParameter[str] = bindparam("platform", type_=String())
+    return (
+        select(
+            PlatformAccount.external_id,
+            PlatformAccount.member_id,
+            PlatformAccount.display_name,
+            PlatformAccount.language_hint,
+            PlatformAccount.last_seen_at,
+            Member.language,
+            Chat.external_id.label("chat"),
+            Chat.title,
+            Branch.language.label("branch_language"),
+        )
+        .join(Member, Member.id == PlatformAccount.member_id)
+        .join(Chat, true())
+        .outerjoin(Branch, Branch.id == Chat.branch_id)
+        .where(
+            PlatformAccount.platform == platform,
+            one_of(PlatformAccount.external_id, "senders", dialect),
+            Chat.platform == platform,
+            one_of(Chat.external_id, "chats", dialect),
+        )
     )
-    .join(Member, Member.id == PlatformAccount.member_id)
-    .join(Chat, true())
-    .outerjoin(Branch, Branch.id == Chat.branch_id)
-)
+
+
+_WHO = by_dialect(_who_statement)
 
 _HANDLED = cast(Table, HandledUpdate.__table__)
 # Built once per dialect (statements are immutable): executed with a list of rows, they are
 # sent as multi-row INSERTs from one cached compilation (SQLAlchemy's "insertmanyvalues").
-_RECORD_NEW = {
-    name: dialect_insert(_HANDLED)
-    .on_conflict_do_nothing()
-    .returning(_HANDLED.c.platform, _HANDLED.c.update_key)
-    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+_RECORD_NEW = by_dialect(
+    lambda dialect: (
+        INSERT[dialect](_HANDLED)
+        .on_conflict_do_nothing()
+        .returning(_HANDLED.c.platform, _HANDLED.c.update_key)
+    )
+)
 
 # Enough to amortise a transaction many times over, few enough that one batch's latency
 # stays a few milliseconds.
@@ -105,15 +118,39 @@ class BatchWork:
     """What a batch handler works with: the transaction and the presses of one kind.
 
     Args:
-        session: The batch's transaction.
+        connection: The batch's transaction, for Core statements.
         now: The batch's time.
         presses: The presses to decide.
     """
 
-    session: AsyncSession
+    connection: AsyncConnection
     now: datetime
     presses: list[BatchPress]
     claimed: set[int] = field(default_factory=set)
+    _session: AsyncSession | None = None
+
+    @property
+    def dialect(self) -> str:
+        """The backend's dialect name (``sqlite`` or ``postgresql``)."""
+        return self.connection.dialect.name
+
+    async def session(self) -> AsyncSession:
+        """An ORM session in the batch's transaction, for the rare write that wants one.
+
+        Made on first use (most batches need none) and closed with the batch; it never
+        commits by itself: the batch's transaction does.
+        """
+        if self._session is None:
+            # Joined to the batch's transaction: the session's commit or close never ends it.
+            self._session = AsyncSession(bind=self.connection)
+        return self._session
+
+    async def close(self) -> None:
+        """Flushes and closes the session, if one was made (before the batch commits)."""
+        if self._session is not None:
+            await self._session.flush()
+            await self._session.close()
+            self._session = None
 
     async def claim(self, presses: Sequence[BatchPress]) -> list[BatchPress]:
         """Records the presses' update ids as handled; returns those not handled before.
@@ -125,10 +162,8 @@ class BatchWork:
         keyed = [p for p in presses if p.inbound.update_id is not None]
         fresh: set[tuple[str, str]] = set()
         if keyed:
-            dialect = self.session.get_bind().dialect.name
-            connection = await self.session.connection()
-            rows = await connection.execute(
-                _RECORD_NEW[dialect],
+            rows = await self.connection.execute(
+                _RECORD_NEW[self.dialect],
                 [
                     {
                         "platform": p.inbound.platform,
@@ -267,8 +302,8 @@ class PressBatcher:
     async def _decide(self, batch: list[_Waiting]) -> list[BatchPress]:
         """One transaction: who pressed, each kind's handler, the writes. Decided presses."""
         now = self._now()
-        async with self._db.transaction() as session:
-            known = await self._who(session, batch, now)
+        async with self._db.core_transaction() as connection:
+            known = await self._who(connection, batch, now)
             presses = [
                 BatchPress(w.press, w.action, *found)
                 for w in batch
@@ -276,10 +311,13 @@ class PressBatcher:
             ]
             claimed: list[BatchPress] = []
             for kind, handler in self._handlers.items():
-                work = BatchWork(session, now, [p for p in presses if p.action.kind == kind])
+                work = BatchWork(connection, now, [p for p in presses if p.action.kind == kind])
                 if not work.presses:
                     continue
-                await handler(work)
+                try:
+                    await handler(work)
+                finally:
+                    await work.close()
                 claimed += [
                     p
                     for p in work.presses
@@ -288,7 +326,7 @@ class PressBatcher:
         return claimed
 
     async def _who(
-        self, session: AsyncSession, batch: list[_Waiting], now: datetime
+        self, connection: AsyncConnection, batch: list[_Waiting], now: datetime
     ) -> dict[tuple[str, Sender, ChatRef], tuple[int, Translator]]:
         """The member and language behind each press whose arrival would change nothing.
 
@@ -297,22 +335,17 @@ class PressBatcher:
         (a new title), is not batched: the ordinary path keeps those rows current.
         """
         found: dict[tuple[str, Sender, ChatRef], tuple[int, Translator]] = {}
-        # Core statements on the session's connection: none of the ORM's per-statement work.
-        connection = await session.connection()
+        translators: dict[tuple[str | None, str | None, str | None], Translator] = {}
         dialect = connection.dialect.name
         for platform in {w.press.platform for w in batch}:
             mine = [w for w in batch if w.press.platform == platform]
             rows = await connection.execute(
-                _WHO.where(
-                    PlatformAccount.platform == platform,
-                    one_of(
-                        PlatformAccount.external_id,
-                        {w.press.sender.external_id for w in mine},
-                        dialect,
-                    ),
-                    Chat.platform == platform,
-                    one_of(Chat.external_id, {w.press.chat.external_id for w in mine}, dialect),
-                )
+                _WHO[dialect],
+                {
+                    "platform": platform,
+                    "senders": list({w.press.sender.external_id for w in mine}),
+                    "chats": list({w.press.chat.external_id for w in mine}),
+                },
             )
             known = {(row.external_id, row.chat): row for row in rows}
             for waiting in mine:
@@ -324,8 +357,8 @@ class PressBatcher:
                     row.display_name, row.language_hint, row.last_seen_at, sender, now
                 ):
                     continue
-                translator = self._translator_for(
-                    row.language, row.language_hint, row.branch_language
-                )
-                found[(platform, sender, chat)] = (row.member_id, translator)
+                languages = (row.language, row.language_hint, row.branch_language)
+                if languages not in translators:  # a crowd shares a handful of languages
+                    translators[languages] = self._translator_for(*languages)
+                found[(platform, sender, chat)] = (row.member_id, translators[languages])
         return found
