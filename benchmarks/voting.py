@@ -143,15 +143,22 @@ async def casting(url: str, label: str, voters: int = 6000, rate: int = 1000) ->
 
         # Open loop: each press arrives on schedule, whether or not others are done. The
         # presses are started as they arrive (not all created up front, which would stall
-        # the loop at the start and charge that to the first presses), and a finished one
-        # is let go, as an adapter lets go of an answered update.
+        # the loop at the start and charge that to the first presses); when the loop comes
+        # back late, every press due by then arrives at once, as a platform's updates queue
+        # up while a process is busy (one per loop turn would tie the arrivals to the
+        # bot's pace, and hide a backlog inside the generator). A finished press is let
+        # go, as an adapter lets go of an answered update.
         running: set[asyncio.Task[None]] = set()
-        for i, user in enumerate(paced):
-            arrival = start + i / rate
-            await asyncio.sleep(max(0.0, arrival - loop.time()))
-            task = asyncio.create_task(press(i, user, arrival))
-            running.add(task)
-            task.add_done_callback(running.discard)
+        due = 0
+        while due < len(paced):
+            now = loop.time()
+            while due < len(paced) and start + due / rate <= now:
+                task = asyncio.create_task(press(due, paced[due], start + due / rate))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                due += 1
+            if due < len(paced):
+                await asyncio.sleep(start + due / rate - loop.time())
         while running:
             await asyncio.wait(set(running))
         _report(label, f"at {rate:,}/s", len(paced), loop.time() - start, latencies, target=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -166,3 +167,52 @@ async def test_sqlite_rolls_back_a_connection_given_back_mid_transaction(
     async with sqlite_db.transaction() as session:
         await session.execute(insert(HandledUpdate), [_row("kept")])
     assert await _keys(sqlite_db) == ["kept"]
+
+
+async def test_core_transactions_run_inline_without_the_worker_thread(
+    db: Database, worker_calls: list[str]
+) -> None:
+    async with db.core_transaction() as conn:
+        await conn.execute(insert(HandledUpdate), [_row("a"), _row("b")])
+        assert await conn.scalar(select(func.count()).select_from(HandledUpdate)) == 2
+    if db.is_sqlite:
+        assert worker_calls == []  # BEGIN, the statements and the COMMIT: all inline
+    assert await _keys(db) == ["a", "b"]
+
+
+async def test_a_failed_core_transaction_leaves_nothing_and_a_clean_connection(
+    db: Database, worker_calls: list[str]
+) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.core_transaction() as conn:
+            await conn.execute(insert(HandledUpdate), [_row("a")])
+            await conn.execute(insert(HandledUpdate), [_row("a")])  # the same key again
+    if db.is_sqlite:
+        assert worker_calls == []  # the rollback too was inline
+    # The pooled connection is back in its usual mode: this goes through the worker.
+    async with db.transaction() as session:
+        await session.execute(insert(HandledUpdate), [_row("b")])
+    if db.is_sqlite:
+        assert worker_calls == ["_run", "commit"]  # BEGIN with the insert, then COMMIT
+    assert await _keys(db) == ["b"]
+
+
+async def test_a_core_transaction_waits_its_turn_when_another_process_writes(
+    sqlite_db: Database, tmp_path, worker_calls: list[str]
+) -> None:
+    other = sqlite3.connect(tmp_path / "d.db", timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+    async def done_by_the_other_process() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+
+    release = asyncio.create_task(done_by_the_other_process())
+    started = asyncio.get_running_loop().time()
+    async with sqlite_db.core_transaction() as conn:  # not inline: its BEGIN waits
+        await conn.execute(insert(HandledUpdate), [_row("after")])
+    assert asyncio.get_running_loop().time() - started >= 0.25
+    await release
+    other.close()
+    assert await _keys(sqlite_db) == ["after"]
+    assert worker_calls[:1] == ["_run"]  # the BEGIN travelled with the insert, on the worker

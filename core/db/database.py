@@ -23,6 +23,9 @@ from sqlalchemy.ext.asyncio import (
 from core.db import dialects
 from core.db.checkpoints import WalCheckpointer
 
+BUSY_TIMEOUT_MS = 10_000
+"""How long an SQLite statement waits for a lock another process holds."""
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling emits no BEGIN before SAVEPOINT, so a savepoint's
@@ -34,7 +37,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _no_commit_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    # With a background checkpointer (core.db.checkpoints), no commit copies the log back
+    # itself: an inline commit doing so would stall the event loop for tens of milliseconds.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -82,7 +93,9 @@ class Database:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
+            # check_same_thread: inline transactions (core_transaction) use the connection
+            # from the event loop's thread, never while its worker thread does.
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         # Our trimmed subclasses of the SQLAlchemy dialects: see core.db.dialects.
         self.engine: AsyncEngine = create_async_engine(dialects.engine_url(self.url), **kwargs)
         if self.is_sqlite:
@@ -100,6 +113,7 @@ class Database:
         database = self.url.database
         if self.is_sqlite and database and database != ":memory:":
             self._checkpointer = WalCheckpointer(Path(database))
+            event.listen(self.engine.sync_engine, "connect", _no_commit_checkpoints)
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,7 +147,9 @@ class Database:
         Committed on success, rolled back on any error. For the hot paths that need no
         ORM: a session's own bookkeeping (its transaction object, identity map, the
         connection it checks out and closes) costs more than some of the statements they
-        run. Not re-entrant on SQLite, like :meth:`transaction`.
+        run. On SQLite the transaction runs inline when it can (see
+        :func:`core.db.dialects.begin_inline`): keep it short and free of other awaits.
+        Not re-entrant on SQLite, like :meth:`transaction`.
         """
         if self._sqlite_turn is None:
             async with self.engine.begin() as connection:
@@ -141,8 +157,14 @@ class Database:
             return
         if self._checkpointer is not None:
             self._checkpointer.wrote()
-        async with self._sqlite_turn, self.engine.begin() as connection:
-            yield connection
+        async with self._sqlite_turn, self.engine.connect() as connection:
+            pooled = await connection.get_raw_connection()
+            try:
+                async with connection.begin():
+                    dialects.begin_inline(pooled, BUSY_TIMEOUT_MS)
+                    yield connection
+            finally:
+                dialects.end_inline(pooled)
 
     async def dispose(self) -> None:
         """Stops the background checkpoints and closes every pooled connection."""

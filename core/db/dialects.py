@@ -22,6 +22,17 @@ four calls per statement (create a cursor, execute, fetch, close), and separate 
 - skips ``COMMIT``/``ROLLBACK`` on a connection that sqlite3 says is in no transaction
   (mostly the pool's reset of a connection given back after a commit).
 
+**Inline transactions** (:func:`begin_inline`): a transaction that holds SQLite's write
+lock runs its statements on the event loop's own thread, without the worker thread at all.
+Under load each hop also waits its turn in a busy event loop (measured: about 1 ms a
+statement while a crowd votes, for statements SQLite runs in tens of microseconds); the
+hot path that batches votes does all its work in one inline transaction instead. It is
+safe because nothing in it can wait: the write lock is taken with ``busy_timeout`` 0
+(held by another process: the transaction simply goes through the worker thread as
+usual), a writer in WAL mode never waits for readers, commits do not sync the disk
+(``synchronous=NORMAL``) and copying the log back is left to the background
+(:mod:`core.db.checkpoints`).
+
 Same connection, same thread, the same work in the same order, the same errors, wrapped by
 SQLAlchemy as usual (one of a deferred statement surfaces at the statement it travelled
 with). The deferred statements do not show in SQLAlchemy's statement log and events
@@ -35,6 +46,7 @@ and error handling. (On SQLite they never reach SQLAlchemy's compiler at all.)
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import deque
 from collections.abc import Sequence
@@ -58,6 +70,9 @@ _Outcome = tuple[_Description, list[Any], int, int | None]
 # Where a pooled connection's deferred statements wait (in its ``info``, which lives as
 # long as the DBAPI connection and is cleared when the pool replaces it).
 _PENDING = "iopsbot_pending_sql"
+# Set in a pooled connection's ``info`` while its transaction runs inline (see begin_inline).
+_INLINE = "iopsbot_inline"
+_BEGIN = "BEGIN IMMEDIATE"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT"
 
 
@@ -109,6 +124,59 @@ def _take_pending_of(dbapi_connection: Any) -> list[str]:
     return _take_pending(info)
 
 
+def _ready(outcome: _Outcome) -> asyncio.Future[_Outcome]:
+    # SQLAlchemy's asyncio layer insists that a statement awaited something; awaiting a
+    # finished future satisfies it without giving the event loop away.
+    future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+    future.set_result(outcome)
+    return future
+
+
+def _take_inline(dbapi_connection: Any) -> bool:
+    try:
+        return bool(dbapi_connection.info.pop(_INLINE, False))
+    except NotImplementedError:  # SQLAlchemy's ad-hoc wrapper on first connect: no info
+        return False
+
+
+def begin_inline(pooled: Any, busy_timeout_ms: int) -> bool:
+    """Takes the write lock now, on this thread, and runs the transaction inline from here.
+
+    For a transaction just begun (its ``BEGIN IMMEDIATE`` still deferred) on a pooled
+    connection of :class:`SQLiteDialect`: every later statement, the commit and the
+    rollback run on the calling thread, not aiosqlite's worker thread (see the module's
+    notes). Never waits: when another process holds the write lock, nothing changes and
+    the transaction goes the usual way (its BEGIN waits on the worker thread).
+
+    Args:
+        pooled: The pooled connection (``await connection.get_raw_connection()``).
+        busy_timeout_ms: The connection's usual ``busy_timeout``, restored afterwards.
+
+    Returns:
+        Whether the transaction now runs inline.
+    """
+    info = pooled.info
+    if info.get(_PENDING) != [_BEGIN]:
+        return False  # not a fresh transaction of ours: leave it be
+    connection: sqlite3.Connection = pooled.dbapi_connection.driver_connection._conn
+    try:
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.execute(_BEGIN)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    except sqlite3.OperationalError:
+        return False  # locked by another process: the deferred BEGIN waits its turn instead
+    info.pop(_PENDING, None)
+    info[_INLINE] = True
+    return True
+
+
+def end_inline(pooled: Any) -> None:
+    """Forgets the inline mode of a connection whose transaction is over (idempotent)."""
+    pooled.info.pop(_INLINE, None)
+
+
 def _defer(info: dict[Any, Any], statement: str) -> None:
     info.setdefault(_PENDING, []).append(statement)
 
@@ -140,11 +208,19 @@ class OneHopCursor:
     def _call(self, function: Any, operation: str, parameters: Any) -> None:
         pending = _take_pending(self._info)
         try:
-            # aiosqlite's own queueing primitive: every call of the stock adapter goes
-            # through it too, so ordering with commit, rollback and close is unchanged.
-            outcome: _Outcome = await_only(
-                self._driver._execute(function, self._driver._conn, pending, operation, parameters)
-            )
+            outcome: _Outcome
+            if self._info.get(_INLINE):
+                outcome = await_only(
+                    _ready(function(self._driver._conn, pending, operation, parameters))
+                )
+            else:
+                # aiosqlite's own queueing primitive: every call of the stock adapter goes
+                # through it too, so ordering with commit, rollback and close is unchanged.
+                outcome = await_only(
+                    self._driver._execute(
+                        function, self._driver._conn, pending, operation, parameters
+                    )
+                )
         except Exception as error:
             self._adapted._handle_exception(error)
         self.description, rows, self.rowcount, self.lastrowid = outcome
@@ -224,7 +300,7 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
         driver's own transaction handling is off: see ``_sqlite_pragmas`` in
         :mod:`core.db.database`.)
         """
-        _defer(dbapi_connection.info, "BEGIN IMMEDIATE")
+        _defer(dbapi_connection.info, _BEGIN)
 
     def do_commit(self, dbapi_connection: Any) -> None:
         """Commits, unless no statement ever began the transaction.
@@ -233,8 +309,16 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
         ``ROLLBACK TO`` does: it goes first, in the same call.
         """
         pending = _take_pending_of(dbapi_connection)
+        inline = _take_inline(dbapi_connection)
         if not _in_transaction(dbapi_connection):
             return  # nothing ran: what waits is a BEGIN and savepoints never taken
+        if inline:
+            adapted = dbapi_connection.dbapi_connection
+            try:
+                _commit(adapted.driver_connection._conn, pending)
+            except Exception as error:
+                adapted._handle_exception(error)
+            return
         if not any(statement.startswith(_ROLLBACK_TO) for statement in pending):
             dbapi_connection.commit()
             return
@@ -248,8 +332,17 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
     def do_rollback(self, dbapi_connection: Any) -> None:
         """Rolls back, unless there is nothing to roll back (also the pool's reset)."""
         _take_pending_of(dbapi_connection)  # undone by the rollback, whatever they were
-        if _in_transaction(dbapi_connection):
-            dbapi_connection.rollback()
+        inline = _take_inline(dbapi_connection)
+        if not _in_transaction(dbapi_connection):
+            return
+        if inline:
+            adapted = dbapi_connection.dbapi_connection
+            try:
+                adapted.driver_connection._conn.rollback()
+            except Exception as error:
+                adapted._handle_exception(error)
+            return
+        dbapi_connection.rollback()
 
     def do_savepoint(self, connection: Connection, name: str) -> None:
         """Defers ``SAVEPOINT`` to the next statement."""
