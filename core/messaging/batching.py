@@ -152,6 +152,21 @@ class BatchWork:
             await self._session.close()
             self._session = None
 
+    @staticmethod
+    def update_key(press: BatchPress) -> str | None:
+        """The key a press's update id is recorded under (None: the press has none)."""
+        update_id = press.inbound.update_id
+        return None if update_id is None else update_id[:128]
+
+    def mark_claimed(self, presses: Sequence[BatchPress]) -> None:
+        """Notes presses a handler claimed itself, in a statement of its own.
+
+        For a handler that records the update ids together with its own writes (one
+        statement instead of several, see :mod:`core.decisions.batch`): it must record
+        them exactly as :meth:`claim` does, and mark only the presses it recorded.
+        """
+        self.claimed.update(id(p) for p in presses)
+
     async def claim(self, presses: Sequence[BatchPress]) -> list[BatchPress]:
         """Records the presses' update ids as handled; returns those not handled before.
 

@@ -124,6 +124,30 @@ async def test_a_copy_of_a_press_in_the_same_batch_is_handled_once(sc: Scenario)
     assert acknowledgements(sc)["bob"] == ["Your vote is recorded: Yes"]
 
 
+async def test_a_press_delivered_again_in_a_later_batch_changes_nothing(sc: Scenario) -> None:
+    buttons = await open_majority(sc, ["bob", "carol", "dan"])
+    await asyncio.gather(
+        sc.app.handle(press("bob", buttons["Yes"], "b1")),
+        sc.app.handle(press("carol", buttons["No"], "c1")),
+    )
+    # The platform delivers bob's press again (its id unchanged, its data altered to show
+    # that a copy is not looked at), beside dan's first press and carol's change of mind.
+    await asyncio.gather(
+        sc.app.handle(press("bob", buttons["No"], "b1")),
+        sc.app.handle(press("dan", buttons["Abstain"], "d1")),
+        sc.app.handle(press("carol", buttons["Yes"], "c2")),
+    )
+    contents, register = await stored(sc)
+    assert sorted(str(c["answer"]) for c in contents) == ["abstain", "yes", "yes"]
+    assert register == 3
+    assert acknowledgements(sc)["bob"] == ["Your vote is recorded: Yes"]
+    assert acknowledgements(sc)["carol"] == [
+        "Your vote is recorded: No",
+        "Your vote is changed: Yes",
+    ]
+    assert acknowledgements(sc)["dan"] == ["Your vote is recorded: Abstain"]
+
+
 async def test_presses_that_need_an_answer_get_it_within_a_batch(sc: Scenario) -> None:
     buttons = await open_majority(sc, ["bob", "carol"])
     outsider = sc.person("olga")
@@ -168,13 +192,13 @@ async def test_a_failing_batch_leaves_every_press_to_the_ordinary_way(
     sc: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     buttons = await open_majority(sc, ["bob", "carol", "dan"])
-    original = batch._store
+    original = batch._acknowledge
 
-    async def store_then_fail(session: object, votes: list[object]) -> None:
-        await original(session, votes)  # type: ignore[arg-type]
+    def store_then_fail(*args: object) -> None:
+        original(*args)  # type: ignore[arg-type]  # every write of the batch is done
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(batch, "_store", store_then_fail)
+    monkeypatch.setattr(batch, "_acknowledge", store_then_fail)
     await asyncio.gather(
         *(
             sc.app.handle(press(name, buttons["Yes"], f"{name}-1"))
