@@ -455,7 +455,13 @@ class CoreApp:
                 acted, when a private message to them meets closed DMs.
         """
         landed: list[tuple[Delivery, SentMessage]] = []
-        for delivery in deliveries:
+        # "I have sent you…" waits for what it announces, and is dropped if that met closed
+        # direct messages: the fallback has told them so instead.
+        confirmations = [d for d in deliveries if d.confirms_private] if fallback else []
+        ordered = [d for d in deliveries if not (fallback and d.confirms_private)]
+        for delivery in [*ordered, *confirmations]:
+            if delivery.confirms_private and fallback is not None and fallback.noted:
+                continue
             messenger = self._messengers.get(delivery.platform)
             if messenger is None:
                 log.warning("no messenger for a delivery", extra={"platform": delivery.platform})

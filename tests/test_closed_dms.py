@@ -63,3 +63,40 @@ async def test_a_private_message_to_someone_else_is_not_redirected(tmp_path: Pat
         sc.messenger().dms_closed.add("alice")
         posted = await erin.presses("🗳 Vote privately", chat)
         assert [p.chat_id for p in posted] == ["dm:erin"]
+
+
+async def test_join_in_a_group_with_closed_dms_claims_no_private_message(tmp_path: Path) -> None:
+    async with Scenario.open(tmp_path / "bot.db") as sc:
+        chat = await sc.group("hackney", "london-hackney")
+        frank = sc.person("frank")
+        sc.messenger().dms_closed.add("frank")
+        posted = await frank.says("/join", chat)
+        public = [p.text for p in posted if p.visible_to is None]
+        assert not any("I have sent you" in text for text in public)
+        mine = [p for p in posted if p.visible_to == "frank"]
+        assert mine and mine[0].text.startswith("I can't send you a private message")
+        assert all(p.chat_id == chat for p in mine)  # the steps, shown to frank alone
+
+
+async def test_join_in_a_group_without_ephemerals_posts_only_the_note(tmp_path: Path) -> None:
+    fake = FakeMessenger(capabilities=replace(FULL, ephemeral=False))
+    async with Scenario.open(tmp_path / "bot.db", messengers=[fake]) as sc:
+        chat = await sc.group("hackney", "london-hackney")
+        frank = sc.person("frank")
+        fake.dms_closed.add("frank")
+        [note] = await frank.says("/join", chat)
+        assert note.chat_id == chat and note.text.startswith("Frank, I can't send you")
+
+
+async def test_join_in_a_group_with_open_dms_says_so_after_the_private_message(
+    tmp_path: Path,
+) -> None:
+    async with Scenario.open(tmp_path / "bot.db") as sc:
+        chat = await sc.group("hackney", "london-hackney")
+        frank = sc.person("frank")
+        posted = await frank.says("/join", chat)
+        assert posted[0].chat_id == "dm:frank"  # the first step of joining, privately
+        assert (posted[-1].chat_id, posted[-1].text) == (
+            chat,
+            "I have sent you a private message to continue.",
+        )

@@ -153,4 +153,4 @@ class Export:
                 instruction=ctx.instruction(),
             )
         if not ctx.in_private:
-            ctx.reply(_("I have sent you the files privately."))
+            ctx.reply(_("I have sent you the files privately."), confirms_private=True)

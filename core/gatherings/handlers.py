@@ -303,7 +303,10 @@ class Gatherings:
         ctx.session.add(draft)
         await ctx.session.flush()
         if not ctx.in_private:
-            ctx.reply(_("I have written to you privately to set up the gathering."))
+            ctx.reply(
+                _("I have written to you privately to set up the gathering."),
+                confirms_private=True,
+            )
         await self._ask(ctx, draft, branch)
 
     async def _draft(self, ctx: Context) -> GatheringDraft | None:
@@ -758,7 +761,7 @@ class Gatherings:
         )
         ctx.reply_privately("\n".join(lines))
         if not ctx.in_private:
-            ctx.reply(_("I have sent you the list privately."))
+            ctx.reply(_("I have sent you the list privately."), confirms_private=True)
 
     async def _check_organiser_of(self, ctx: Context, gathering: Gathering) -> Branch:
         branch = await posting.home_branch(ctx.session, gathering)

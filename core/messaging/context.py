@@ -131,13 +131,20 @@ class Context:
         text: Msg | str,
         buttons: Sequence[Sequence[ButtonSpec]] = (),
         asks_for_text: Msg | str | None = None,
+        *,
+        confirms_private: bool = False,
     ) -> None:
-        """Answers in the chat the event came from, in the sender's language."""
+        """Answers in the chat the event came from, in the sender's language.
+
+        ``confirms_private``: the answer says the sender was sent something privately; it
+        is only posted once that got through (not when their direct messages are closed).
+        """
         self.outbox.post(
             self.inbound.platform,
             self.chat.external_id,
             self.message(text, buttons, asks_for_text=asks_for_text),
             instruction=self.instruction(),
+            confirms_private=confirms_private,
         )
 
     def reply_privately(

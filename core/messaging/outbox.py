@@ -66,6 +66,9 @@ class Delivery:
         ephemeral_to: Show the message in the group ``chat_id`` to this person only
             (``Capabilities.ephemeral``): how a private message reaches someone whose
             direct messages are closed.
+        confirms_private: The message tells its chat that the person who acted was sent
+            something privately ("I have sent you…"): it goes after their private messages,
+            and not at all when those met closed doors (they are told that instead).
     """
 
     platform: str
@@ -78,6 +81,7 @@ class Delivery:
     action: ChatAction | None = None
     event: NativeEvent | None = None
     ephemeral_to: str | None = None
+    confirms_private: bool = False
 
 
 @dataclass
@@ -115,11 +119,19 @@ class Outbox:
         instruction: str,
         tag: str | None = None,
         language: str = "",
+        confirms_private: bool = False,
     ) -> None:
-        """Posts ``message`` in a chat on ``platform``."""
+        """Posts ``message`` in a chat on ``platform`` (see ``Delivery.confirms_private``)."""
         fitted = self._fit(platform, chat_id, message, instruction)
         self.deliveries.append(
-            Delivery(platform, fitted, chat_id=chat_id, tag=tag, language=language)
+            Delivery(
+                platform,
+                fitted,
+                chat_id=chat_id,
+                tag=tag,
+                language=language,
+                confirms_private=confirms_private,
+            )
         )
 
     def direct(

@@ -186,7 +186,7 @@ class Onboarding:
         if preset is None and not ctx.in_private:
             preset = ctx.branch
         if not ctx.in_private:
-            ctx.reply(_("I have sent you a private message to continue."))
+            ctx.reply(_("I have sent you a private message to continue."), confirms_private=True)
         await self._begin(ctx, preset, note)
 
     async def member_joined(self, ctx: Context, event: MemberJoined | JoinRequested) -> None:
@@ -197,7 +197,8 @@ class Onboarding:
             _(
                 "Welcome, {name}! I have sent you a private message to help you join.",
                 name=ctx.account.display_name,
-            )
+            ),
+            confirms_private=True,
         )
         await self._begin(ctx, ctx.branch, None)
 
