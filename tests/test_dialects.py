@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db.database import Database
@@ -216,3 +216,12 @@ async def test_a_core_transaction_waits_its_turn_when_another_process_writes(
     other.close()
     assert await _keys(sqlite_db) == ["after"]
     assert worker_calls[:1] == ["_run"]  # the BEGIN travelled with the insert, on the worker
+
+
+async def test_core_transactions_on_postgres_plan_each_statement_once(db: Database) -> None:
+    if not db.is_postgres:
+        pytest.skip("a PostgreSQL setting")
+    async with db.core_transaction() as conn:
+        assert await conn.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+    async with db.transaction() as session:  # everything else: the server's own choice
+        assert await session.scalar(text("SHOW plan_cache_mode")) == "auto"

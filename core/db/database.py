@@ -98,12 +98,24 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         # Our trimmed subclasses of the SQLAlchemy dialects: see core.db.dialects.
         self.engine: AsyncEngine = create_async_engine(dialects.engine_url(self.url), **kwargs)
+        # The engine of core_transaction: on PostgreSQL its own pool, whose connections plan
+        # each prepared statement once. The hot path's statements are fixed lookups by key
+        # (``= ANY`` of an array of ids), for which the server otherwise keeps re-planning:
+        # its generic plan's estimate for an array of unknown length looks worse than the
+        # custom ones, and planning each execution cost as much as running it (measured).
+        self._fixed_plans = self.engine
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        else:  # instead of pool_pre_ping (a round trip on every checkout): see PING_AFTER_IDLE
-            pool = self.engine.sync_engine.pool
-            event.listen(pool, "checkin", _mark_idle)
-            event.listen(pool, "checkout", _ping_if_idle(self.engine.sync_engine.dialect))
+        else:
+            self._fixed_plans = create_async_engine(
+                dialects.engine_url(self.url),
+                connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+            )
+            for engine in (self.engine, self._fixed_plans):
+                # Instead of pool_pre_ping (a round trip on every checkout): PING_AFTER_IDLE.
+                pool = engine.sync_engine.pool
+                event.listen(pool, "checkin", _mark_idle)
+                event.listen(pool, "checkout", _ping_if_idle(engine.sync_engine.dialect))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing our own transactions here keeps them in
         # arrival order; left to SQLite's busy handler, which polls with growing sleeps, an
@@ -147,12 +159,13 @@ class Database:
         Committed on success, rolled back on any error. For the hot paths that need no
         ORM: a session's own bookkeeping (its transaction object, identity map, the
         connection it checks out and closes) costs more than some of the statements they
-        run. On SQLite the transaction runs inline when it can (see
+        run. On PostgreSQL its connections plan each statement once (see ``__init__``):
+        give it fixed statements only. On SQLite the transaction runs inline when it can (see
         :func:`core.db.dialects.begin_inline`): keep it short and free of other awaits.
         Not re-entrant on SQLite, like :meth:`transaction`.
         """
         if self._sqlite_turn is None:
-            async with self.engine.begin() as connection:
+            async with self._fixed_plans.begin() as connection:
                 yield connection
             return
         if self._checkpointer is not None:
@@ -170,4 +183,6 @@ class Database:
         """Stops the background checkpoints and closes every pooled connection."""
         if self._checkpointer is not None:
             await self._checkpointer.close()
+        if self._fixed_plans is not self.engine:
+            await self._fixed_plans.dispose()
         await self.engine.dispose()
