@@ -16,7 +16,7 @@ help:
 	@echo "make run    - install, migrate the SQLite database, start the bot (console chat without tokens)"
 	@echo "make test   - install test tools, start PostgreSQL, run the whole suite"
 	@echo "make bench  - run the benchmarks"
-	@echo "make lint   - ruff + mypy --strict on core/"
+	@echo "make lint   - ruff + mypy --strict on core/ and bots/"
 	@echo "make i18n   - extract UI strings, update and compile the catalogs"
 
 $(PY):
@@ -59,7 +59,7 @@ bench: $(INSTALLED_DEV) catalogs
 lint: $(INSTALLED_DEV)
 	$(BIN)/ruff check core bots tests benchmarks
 	$(BIN)/ruff format --check core bots tests benchmarks
-	$(BIN)/mypy --strict core
+	$(BIN)/mypy --strict core bots
 
 i18n: $(INSTALLED)
 	$(BIN)/pybabel extract --no-location --sort-output --project=iopsbot -F locales/babel.cfg \

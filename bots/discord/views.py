@@ -108,8 +108,10 @@ class ChoiceSelect(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Hands the chosen option's action to the client, as a button press."""
-        values = (interaction.data or {}).get("values") or []
-        if values and isinstance(values[0], str):
+        # The payload is whatever the platform sent: checked, not trusted.
+        data: Any = interaction.data or {}
+        values = data.get("values") if isinstance(data, dict) else None
+        if isinstance(values, list) and values and isinstance(values[0], str):
             await _sink(interaction).on_press(interaction, values[0])
 
 

@@ -190,7 +190,8 @@ class MatrixMessenger:
             ),
             f"send {event_type}",
         )
-        return response.event_id
+        event_id: str = response.event_id
+        return event_id
 
     async def _introduce(self, room_id: str) -> None:
         """With end-to-end support: makes a room the client has not synced yet known to it.

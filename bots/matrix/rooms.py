@@ -127,8 +127,9 @@ class DirectRooms:
                 extra={"user": user_id, "error": getattr(response, "status_code", None)},
             )
             raise DirectMessagesClosed(user_id)
-        await self.remember(user_id, response.room_id)
-        return response.room_id
+        room_id: str = response.room_id
+        await self.remember(user_id, room_id)
+        return room_id
 
     async def _unknown(self, user_id: str) -> bool:
         """Whether the homeserver says there is no such user.

@@ -80,7 +80,7 @@ async def log_in(
             raise LoginFailed(f"the access token is {who.user_id}'s, not {client.user_id}'s")
         client.restore_login(who.user_id, who.device_id, access_token)
     elif password:
-        client.device_id = device or None  # type: ignore[assignment]
+        client.device_id = device or None
         response = await client.login(password, device_name=device_name)
         if not isinstance(response, LoginResponse):
             raise LoginFailed(f"the password login was refused: {response.message}")
