@@ -218,9 +218,17 @@ async def test_a_core_transaction_waits_its_turn_when_another_process_writes(
     assert worker_calls[:1] == ["_run"]  # the BEGIN travelled with the insert, on the worker
 
 
-async def test_core_transactions_on_postgres_plan_each_statement_once(db: Database) -> None:
-    if not db.is_postgres:
-        pytest.skip("a PostgreSQL setting")
+@pytest.mark.postgres
+async def test_core_transactions_on_postgres_plan_each_statement_once(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    await upgrade(db)
+    try:
+        await _plans(db)
+    finally:
+        await db.dispose()
+
+
+async def _plans(db: Database) -> None:
     async with db.core_transaction() as conn:
         assert await conn.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
     async with db.transaction() as session:  # everything else: the server's own choice
