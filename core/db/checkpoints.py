@@ -9,8 +9,10 @@ stalls, and every press queued behind it waits (measured: the p99 of a vote went
 
 A :class:`WalCheckpointer` does the copy on a connection of its own, on a worker thread,
 a moment after each run of writes. A *passive* checkpoint takes no lock that writers wait
-for: they keep appending while it copies. The log therefore stays short, and the commit-time
-autocheckpoint (left on as the safety net, for when this runs late) is not reached.
+for: they keep appending while it copies. The log therefore stays short. Commits no longer
+copy it themselves (:class:`~core.db.database.Database` turns ``wal_autocheckpoint`` off
+for its connections): a vote batch's commit may run on the event loop's own thread, which
+must never stall for tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 0.25
 """Seconds between checkpoints while there are writes: at a thousand votes a second the
-log grows by a few hundred pages in that time, well short of the 1,000-page autocheckpoint."""
+log grows by a few hundred pages in that time."""
 
 
 class WalCheckpointer:
@@ -63,8 +65,8 @@ class WalCheckpointer:
                 # connection that close() is about to close (see close).
                 await asyncio.shield(self._running)
             except sqlite3.Error:
-                # A failed copy loses nothing (the log keeps every page); the next one, or
-                # the commit-time autocheckpoint, copies them.
+                # A failed copy loses nothing (the log keeps every page): the next write
+                # brings the next checkpoint, which copies them.
                 log.warning("background checkpoint failed", exc_info=True)
 
     def checkpoint(self) -> tuple[int, int, int]:

@@ -89,10 +89,14 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         kwargs: dict[str, Any] = {}
+        # An SQLite file (not an in-memory database): it has a write-ahead log to look after.
+        database = self.url.database
+        sqlite_file = (
+            Path(database) if self.is_sqlite and database not in (None, "", ":memory:") else None
+        )
         if self.is_sqlite:
-            database = self.url.database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if sqlite_file is not None:
+                sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             # check_same_thread: inline transactions (core_transaction) use the connection
             # from the event loop's thread, never while its worker thread does.
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
@@ -122,9 +126,8 @@ class Database:
         # unlucky transaction can starve past the busy timeout when many arrive together.
         self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
         self._checkpointer: WalCheckpointer | None = None
-        database = self.url.database
-        if self.is_sqlite and database and database != ":memory:":
-            self._checkpointer = WalCheckpointer(Path(database))
+        if sqlite_file is not None:
+            self._checkpointer = WalCheckpointer(sqlite_file)
             event.listen(self.engine.sync_engine, "connect", _no_commit_checkpoints)
 
     @property

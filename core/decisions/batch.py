@@ -152,7 +152,6 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
     votes = [v for v in votes if (v.decision.id, v.press.member_id) in receipts]
     if not votes:
         return
-    work.mark_claimed([v.press for v in votes])
     _acknowledge(votes, rows, receipts)
     for decision in {v.decision.id: v.decision for v in votes}.values():
         await book_refresh(work, decision, now)
@@ -283,7 +282,10 @@ async def _claim_and_store_at_once(
             "now": work.now,
         },
     )
-    return {(d, m): r for d, m, r in stored}
+    receipts = {(d, m): r for d, m, r in stored}
+    # The presses whose ballot came back are those whose update id this statement recorded.
+    work.mark_claimed([v.press for v in votes if (v.decision.id, v.press.member_id) in receipts])
+    return receipts
 
 
 def _acknowledge(
