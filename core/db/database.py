@@ -13,7 +13,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from core.db import dialects
 from core.db.checkpoints import WalCheckpointer
+from core.db.fixed import FixedConnection
 
 BUSY_TIMEOUT_MS = 10_000
 """How long an SQLite statement waits for a lock another process holds."""
@@ -97,12 +97,12 @@ class Database:
         if self.is_sqlite:
             if sqlite_file is not None:
                 sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-            # check_same_thread: inline transactions (core_transaction) use the connection
+            # check_same_thread: inline transactions (fixed_transaction) use the connection
             # from the event loop's thread, never while its worker thread does.
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         # Our trimmed subclasses of the SQLAlchemy dialects: see core.db.dialects.
         self.engine: AsyncEngine = create_async_engine(dialects.engine_url(self.url), **kwargs)
-        # The engine of core_transaction: on PostgreSQL its own pool, whose connections plan
+        # The engine of fixed_transaction: on PostgreSQL its own pool, whose connections plan
         # each prepared statement once. The hot path's statements are fixed lookups by key
         # (``= ANY`` of an array of ids), for which the server otherwise keeps re-planning:
         # its generic plan's estimate for an array of unknown length looks worse than the
@@ -156,20 +156,29 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def core_transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction, for Core statements.
+    async def fixed_transaction(self) -> AsyncIterator[FixedConnection]:
+        """A connection in a transaction, for fixed statements (:mod:`core.db.fixed`).
 
         Committed on success, rolled back on any error. For the hot paths that need no
-        ORM: a session's own bookkeeping (its transaction object, identity map, the
-        connection it checks out and closes) costs more than some of the statements they
-        run. On PostgreSQL its connections plan each statement once (see ``__init__``):
-        give it fixed statements only. On SQLite the transaction runs inline when it can (see
-        :func:`core.db.dialects.begin_inline`): keep it short and free of other awaits.
-        Not re-entrant on SQLite, like :meth:`transaction`.
+        ORM, only statements built once: a session's own bookkeeping costs more than some
+        of the statements they run. On PostgreSQL the statements run on the asyncpg
+        connection itself, in asyncpg's transaction, with connections that plan each
+        statement once (see ``__init__``). On SQLite the transaction runs inline when it
+        can (see :func:`core.db.dialects.begin_inline`): keep it short and free of other
+        awaits. Not re-entrant on SQLite, like :meth:`transaction`.
         """
         if self._sqlite_turn is None:
-            async with self._fixed_plans.begin() as connection:
-                yield connection
+            async with self._fixed_plans.connect() as connection:
+                driver: Any = (await connection.get_raw_connection()).driver_connection
+                try:
+                    async with driver.transaction():
+                        yield FixedConnection(connection, driver)
+                except BaseException:
+                    # SQLAlchemy never saw this connection used: if the failure closed it,
+                    # tell the pool, or the next batch would be handed the dead one.
+                    if driver.is_closed():
+                        await connection.invalidate()
+                    raise
             return
         if self._checkpointer is not None:
             self._checkpointer.wrote()
@@ -178,7 +187,7 @@ class Database:
             try:
                 async with connection.begin():
                     dialects.begin_inline(pooled, BUSY_TIMEOUT_MS)
-                    yield connection
+                    yield FixedConnection(connection)
             finally:
                 dialects.end_inline(pooled)
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Integer, String, Table, and_, bindparam, select, text
 
-from core.db.statements import INSERT, by_dialect, one_of
+from core.db.fixed import FixedConnection, FixedStatement
+from core.db.statements import INSERT, one_of
 from core.db.types import UTCDateTime
 from core.decisions.ballots import ONE_PRESS, WITHOUT_OPTIONS, Method, private_ballot, validate
 from core.decisions.models import Ballot, Decision, DecisionOption, Voter, VoteRecord
@@ -37,19 +37,23 @@ _VOTE_REGISTER = cast(Table, VoteRecord.__table__)
 # Every statement is built once per dialect (building one costs more than running it);
 # the inserts, executed with a list of rows, are each one multi-row statement from one
 # cached compilation (SQLAlchemy's "insertmanyvalues").
-_UPSERT_BALLOTS = by_dialect(
+# These two are SQLite's; PostgreSQL writes with _CLAIM_AND_STORE.
+_UPSERT_BALLOTS = FixedStatement(
     lambda dialect: (
         lambda upsert: upsert.on_conflict_do_update(
             index_elements=["decision_id", "voter_id"], set_={"content": upsert.excluded.content}
         ).returning(_BALLOTS.c.decision_id, _BALLOTS.c.voter_id, _BALLOTS.c.receipt)
-    )(INSERT[dialect](_BALLOTS))
+    )(INSERT[dialect](_BALLOTS)),
+    dialects=["sqlite"],
 )
-_REGISTER = by_dialect(lambda dialect: INSERT[dialect](_VOTE_REGISTER).on_conflict_do_nothing())
+_REGISTER = FixedStatement(
+    lambda dialect: INSERT[dialect](_VOTE_REGISTER).on_conflict_do_nothing(), dialects=["sqlite"]
+)
 # The decisions and the pressers' weights in them, in one query of columns: the ORM's
 # loading of a Decision entity cost more than the query (read-only copies are built from
 # the columns instead, see _read_decisions).
 _DECISION_COLUMNS = tuple(cast(Table, Decision.__table__).c)
-_DECISIONS = by_dialect(
+_DECISIONS = FixedStatement(
     lambda dialect: (
         select(*_DECISION_COLUMNS, Voter.member_id, Voter.weight)
         .select_from(Decision)
@@ -60,7 +64,7 @@ _DECISIONS = by_dialect(
         .where(one_of(Decision.id, "decisions", dialect))
     )
 )
-_OPTIONS = by_dialect(
+_OPTIONS = FixedStatement(
     lambda dialect: (
         select(DecisionOption.decision_id, DecisionOption.label)
         .where(one_of(DecisionOption.decision_id, "decisions", dialect))
@@ -89,7 +93,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
         book_refresh: Books the live-turnout refresh of a decision (called once per batch
             for each decision voted in).
     """
-    connection, now = work.connection, work.now
+    now = work.now
     wanted: list[tuple[BatchPress, int, str]] = []
     for press in work.presses:
         args = press.action.args
@@ -97,10 +101,8 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
             wanted.append((press, int(args[0]), args[1]))
     if not wanted:
         return
-    dialect = work.dialect
     decisions, weights = await _read_decisions(
-        connection,
-        dialect,
+        work.connection,
         {decision_id for _p, decision_id, _c in wanted},
         {p.member_id for p, _d, _c in wanted},
     )
@@ -108,7 +110,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
     # Yes/no and consensus decisions have no options: no query for them (as options_of).
     with_options = {d.id for d in decisions.values() if Method(d.method) not in WITHOUT_OPTIONS}
     if with_options:
-        labels = await connection.execute(_OPTIONS[dialect], {"decisions": list(with_options)})
+        labels = await work.connection.rows(_OPTIONS, {"decisions": list(with_options)})
         for decision_id, label in labels:
             options[decision_id].append(label)
     votes: list[_Vote] = []
@@ -145,7 +147,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
         }
         for v in votes
     }
-    if dialect == "postgresql":
+    if work.dialect == "postgresql":
         receipts = await _claim_and_store_at_once(work, votes, rows)
     else:
         receipts = await _claim_and_store(work, votes, rows)
@@ -158,7 +160,7 @@ async def cast_presses(work: BatchWork, book_refresh: RefreshBooker) -> None:
 
 
 async def _read_decisions(
-    connection: AsyncConnection, dialect: str, ids: set[int], members: set[int]
+    connection: FixedConnection, ids: set[int], members: set[int]
 ) -> tuple[dict[int, Decision], dict[tuple[int, int], str]]:
     """The decisions by id, and the weights of ``members`` in them.
 
@@ -167,9 +169,7 @@ async def _read_decisions(
     """
     decisions: dict[int, Decision] = {}
     weights: dict[tuple[int, int], str] = {}
-    rows = await connection.execute(
-        _DECISIONS[dialect], {"decisions": list(ids), "members": list(members)}
-    )
+    rows = await connection.rows(_DECISIONS, {"decisions": list(ids), "members": list(members)})
     width = len(_DECISION_COLUMNS)
     for row in rows:
         decision_id, member_id, weight = row[0], row[width], row[width + 1]
@@ -214,10 +214,10 @@ async def _claim_and_store(
         return {}
     # As in service.cast: a press by the same member elsewhere at the same instant ends
     # with one ballot (last write wins) and one register entry.
-    stored = await work.connection.execute(_UPSERT_BALLOTS[work.dialect], fresh)
+    stored = await work.connection.rows(_UPSERT_BALLOTS, fresh)
     receipts = {(d, m): r for d, m, r in stored}
-    await work.connection.execute(
-        _REGISTER[work.dialect],
+    await work.connection.rows(
+        _REGISTER,
         [{"decision_id": row["decision_id"], "member_id": row["voter_id"]} for row in fresh],
     )
     return receipts
@@ -227,8 +227,10 @@ async def _claim_and_store(
 # is a round trip to the server, the largest part of a batch's time there. The presses
 # whose update id is recorded ("fresh") are the only ones whose ballot and register entry
 # are written; the ballots returned name them.
-_CLAIM_AND_STORE = text(
-    """
+_CLAIM_AND_STORE = FixedStatement(
+    lambda _dialect: (
+        text(
+            """
 WITH presses AS (
     SELECT * FROM unnest(
         CAST(:platforms AS text[]), CAST(:update_keys AS text[]), CAST(:ids AS text[]),
@@ -259,7 +261,12 @@ SELECT id, decision_id, receipt, weight, CAST(content AS json), voter_id FROM ta
 ON CONFLICT (decision_id, voter_id) DO UPDATE SET content = excluded.content
 RETURNING decision_id, voter_id, receipt
 """
-).bindparams(bindparam("now", type_=UTCDateTime()))
+        )
+        .bindparams(bindparam("now", type_=UTCDateTime()))
+        .columns(decision_id=Integer(), voter_id=Integer(), receipt=String())
+    ),
+    dialects=["postgresql"],
+)
 
 
 async def _claim_and_store_at_once(
@@ -268,7 +275,7 @@ async def _claim_and_store_at_once(
     """:func:`_claim_and_store` as one statement (PostgreSQL)."""
     keys = [work.update_key(v.press) for v in votes]
     ordered = [rows[(v.decision.id, v.press.member_id)] for v in votes]
-    stored = await work.connection.execute(
+    stored = await work.connection.rows(
         _CLAIM_AND_STORE,
         {
             "platforms": [v.press.inbound.platform for v in votes],

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -397,18 +398,19 @@ class Decisions:
         else:
             ctx.acknowledge(vote_acknowledgement(summary, result.changed))
 
+    @staticmethod
+    def _refresh_job(decision: Decision, now: datetime) -> tuple[datetime, dict[str, Any], str]:
+        """The live message's next refresh: when, its payload, its key (one per interval)."""
+        bucket = int(now.timestamp()) // REFRESH_EVERY
+        due = now + timedelta(seconds=REFRESH_EVERY)
+        return due, {"decision": decision.id}, f"drefresh:{decision.id}:{bucket}"
+
     async def _schedule_refresh(
         self, session: AsyncSession, decision: Decision, now: datetime
     ) -> None:
-
-        bucket = int(now.timestamp()) // REFRESH_EVERY
-        due = now + timedelta(seconds=REFRESH_EVERY)
+        """Books the live message's refresh, in ``session``'s transaction."""
         await self.scheduler.schedule(
-            session,
-            "decision.refresh",
-            due,
-            {"decision": decision.id},
-            f"drefresh:{decision.id}:{bucket}",
+            session, "decision.refresh", *self._refresh_job(decision, now)
         )
 
     async def _book_refresh_once(self, work: BatchWork, decision: Decision, now: datetime) -> None:
@@ -422,7 +424,9 @@ class Decisions:
         bucket = int(now.timestamp()) // REFRESH_EVERY
         if self._refresh_booked.get(decision.id) == bucket:
             return
-        await self._schedule_refresh(await work.session(), decision, now)
+        await self.scheduler.book_once(
+            work.connection, "decision.refresh", *self._refresh_job(decision, now)
+        )
         self._refresh_booked[decision.id] = bucket
 
     async def press(self, ctx: Context, action: Action) -> None:

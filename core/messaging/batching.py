@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BindParameter, Executable, String, Table, bindparam, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import BindParameter, Executable, String, Table, bindparam, select, text, true
 
 from core.db.database import Database
-from core.db.statements import INSERT, by_dialect, one_of
+from core.db.fixed import FixedConnection, FixedStatement, Params
+from core.db.statements import INSERT, one_of
+from core.db.types import UTCDateTime
 from core.federation.models import Branch, Chat
 from core.i18n.translator import Translator
 from core.members.models import Member, PlatformAccount
@@ -75,18 +76,36 @@ def _who_statement(dialect: str) -> Executable:
     )
 
 
-_WHO = by_dialect(_who_statement)
+_WHO = FixedStatement(_who_statement)
 
 _HANDLED = cast(Table, HandledUpdate.__table__)
-# Built once per dialect (statements are immutable): executed with a list of rows, they are
-# sent as multi-row INSERTs from one cached compilation (SQLAlchemy's "insertmanyvalues").
-_RECORD_NEW = by_dialect(
-    lambda dialect: (
-        INSERT[dialect](_HANDLED)
-        .on_conflict_do_nothing()
-        .returning(_HANDLED.c.platform, _HANDLED.c.update_key)
+
+
+def _record_new(dialect: str) -> Executable:
+    # On SQLite, executed with a list of rows: a multi-row INSERT from one cached
+    # compilation (SQLAlchemy's "insertmanyvalues"). On PostgreSQL, one statement over
+    # arrays (the rows of a list would each be a statement of their own).
+    if dialect == "sqlite":
+        statement: Executable = (
+            INSERT[dialect](_HANDLED)
+            .on_conflict_do_nothing()
+            .returning(_HANDLED.c.platform, _HANDLED.c.update_key)
+        )
+        return statement
+    return (
+        text(
+            "INSERT INTO handled_updates (platform, update_key, handled_at) "
+            "SELECT platform, update_key, :now FROM unnest("
+            "CAST(:platforms AS text[]), CAST(:update_keys AS text[])"
+            ") AS p(platform, update_key) "
+            "ON CONFLICT DO NOTHING RETURNING platform, update_key"
+        )
+        .bindparams(bindparam("now", type_=UTCDateTime()))
+        .columns(platform=String(), update_key=String())
     )
-)
+
+
+_RECORD_NEW = FixedStatement(_record_new)
 
 # Enough to amortise a transaction many times over, few enough that one batch's latency
 # stays a few milliseconds.
@@ -118,39 +137,21 @@ class BatchWork:
     """What a batch handler works with: the transaction and the presses of one kind.
 
     Args:
-        connection: The batch's transaction, for Core statements.
+        connection: The batch's transaction; it runs fixed statements only
+            (:mod:`core.db.fixed`).
         now: The batch's time.
         presses: The presses to decide.
     """
 
-    connection: AsyncConnection
+    connection: FixedConnection
     now: datetime
     presses: list[BatchPress]
     claimed: set[int] = field(default_factory=set)
-    _session: AsyncSession | None = None
 
     @property
     def dialect(self) -> str:
         """The backend's dialect name (``sqlite`` or ``postgresql``)."""
-        return self.connection.dialect.name
-
-    async def session(self) -> AsyncSession:
-        """An ORM session in the batch's transaction, for the rare write that wants one.
-
-        Made on first use (most batches need none) and closed with the batch; it never
-        commits by itself: the batch's transaction does.
-        """
-        if self._session is None:
-            # Joined to the batch's transaction: the session's commit or close never ends it.
-            self._session = AsyncSession(bind=self.connection)
-        return self._session
-
-    async def close(self) -> None:
-        """Flushes and closes the session, if one was made (before the batch commits)."""
-        if self._session is not None:
-            await self._session.flush()
-            await self._session.close()
-            self._session = None
+        return self.connection.dialect
 
     @staticmethod
     def update_key(press: BatchPress) -> str | None:
@@ -177,17 +178,23 @@ class BatchWork:
         keyed = [p for p in presses if p.inbound.update_id is not None]
         fresh: set[tuple[str, str]] = set()
         if keyed:
-            rows = await self.connection.execute(
-                _RECORD_NEW[self.dialect],
-                [
+            params: Params
+            if self.dialect == "postgresql":
+                params = {
+                    "platforms": [p.inbound.platform for p in keyed],
+                    "update_keys": [self.update_key(p) for p in keyed],
+                    "now": self.now,
+                }
+            else:
+                params = [
                     {
                         "platform": p.inbound.platform,
-                        "update_key": (p.inbound.update_id or "")[:128],
+                        "update_key": self.update_key(p),
                         "handled_at": self.now,
                     }
                     for p in keyed
-                ],
-            )
+                ]
+            rows = await self.connection.rows(_RECORD_NEW, params)
             fresh = {(row[0], row[1]) for row in rows}
         taken = [
             p
@@ -317,7 +324,7 @@ class PressBatcher:
     async def _decide(self, batch: list[_Waiting]) -> list[BatchPress]:
         """One transaction: who pressed, each kind's handler, the writes. Decided presses."""
         now = self._now()
-        async with self._db.core_transaction() as connection:
+        async with self._db.fixed_transaction() as connection:
             known = await self._who(connection, batch, now)
             presses = [
                 BatchPress(w.press, w.action, *found)
@@ -329,10 +336,7 @@ class PressBatcher:
                 work = BatchWork(connection, now, [p for p in presses if p.action.kind == kind])
                 if not work.presses:
                     continue
-                try:
-                    await handler(work)
-                finally:
-                    await work.close()
+                await handler(work)
                 claimed += [
                     p
                     for p in work.presses
@@ -341,7 +345,7 @@ class PressBatcher:
         return claimed
 
     async def _who(
-        self, connection: AsyncConnection, batch: list[_Waiting], now: datetime
+        self, connection: FixedConnection, batch: list[_Waiting], now: datetime
     ) -> dict[tuple[str, Sender, ChatRef], tuple[int, Translator]]:
         """The member and language behind each press whose arrival would change nothing.
 
@@ -351,11 +355,10 @@ class PressBatcher:
         """
         found: dict[tuple[str, Sender, ChatRef], tuple[int, Translator]] = {}
         translators: dict[tuple[str | None, str | None, str | None], Translator] = {}
-        dialect = connection.dialect.name
         for platform in {w.press.platform for w in batch}:
             mine = [w for w in batch if w.press.platform == platform]
-            rows = await connection.execute(
-                _WHO[dialect],
+            rows = await connection.rows(
+                _WHO,
                 {
                     "platform": platform,
                     "senders": list({w.press.sender.external_id for w in mine}),

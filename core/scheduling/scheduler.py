@@ -16,19 +16,33 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
-from core.db.upsert import insert_for
+from core.db.fixed import FixedConnection, FixedStatement
+from core.db.statements import INSERT
 from core.messaging.outbox import Delivery, Outbox
 from core.messaging.port import Messenger
 from core.scheduling.clock import Clock
 from core.scheduling.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
+
+_JOBS = cast(Table, Job.__table__)
+_BOOKED = ("kind", "payload", "due_at", "status", "dedup_key", "attempts", "created_at")
+# A booking under a dedup key is one statement, which also decides against a concurrent
+# booking in another process. Fixed (core.db.fixed): the press batches book with it too.
+BOOK_ONCE = FixedStatement(
+    lambda dialect: (
+        INSERT[dialect](_JOBS)
+        .values({name: bindparam(name, type_=_JOBS.c[name].type) for name in _BOOKED})
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(_JOBS.c.id)
+    )
+)
 
 
 @dataclass
@@ -111,9 +125,42 @@ class Scheduler:
             The job's id, or None when a job with ``dedup_key`` already exists (whatever its
             status: a deduplicated job is booked once, ever).
         """
+        values = self._booking(kind, due_at, payload, dedup_key)
+        if dedup_key is None:
+            job = Job(**values)
+            session.add(job)
+            await session.flush()
+            return job.id
+        dialect = session.get_bind().dialect.name
+        job_id: int | None = await session.scalar(BOOK_ONCE.statements[dialect], values)
+        return job_id
+
+    async def book_once(
+        self,
+        connection: FixedConnection,
+        kind: str,
+        due_at: datetime,
+        payload: Mapping[str, Any],
+        dedup_key: str,
+    ) -> int | None:
+        """:meth:`schedule` with a dedup key, on a connection for fixed statements.
+
+        For the press batches (:mod:`core.messaging.batching`), whose transaction is such a
+        connection.
+        """
+        rows = await connection.rows(BOOK_ONCE, self._booking(kind, due_at, payload, dedup_key))
+        return int(rows[0][0]) if rows else None
+
+    def _booking(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: Mapping[str, Any] | None,
+        dedup_key: str | None,
+    ) -> dict[str, Any]:
         if kind not in self.kinds:
             raise ValueError(f"no handler for job kind {kind!r}")
-        values = {
+        return {
             "kind": kind,
             "payload": dict(payload or {}),
             "due_at": due_at,
@@ -122,20 +169,6 @@ class Scheduler:
             "attempts": 0,
             "created_at": self.clock.now(),
         }
-        if dedup_key is None:
-            job = Job(**values)
-            session.add(job)
-            await session.flush()
-            return job.id
-        # One statement decides, also against a concurrent booking in another process.
-        statement = (
-            insert_for(session, Job)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(Job.id)
-        )
-        job_id: int | None = await session.scalar(statement)
-        return job_id
 
     async def cancel(self, session: AsyncSession, dedup_prefix: str) -> int:
         """Forgets the pending jobs whose dedup key starts with ``dedup_prefix``.

@@ -238,3 +238,30 @@ def test_receipts_draw_every_letter_equally_often() -> None:
     assert set(drawn) == set(RECEIPT_ALPHABET)
     expected = 4000 * RECEIPT_LENGTH / len(RECEIPT_ALPHABET)  # 1,000 each
     assert all(0.8 * expected < count < 1.2 * expected for count in drawn.values())
+
+
+async def test_a_batch_handler_claiming_on_its_own_sees_each_press_once(sc: Scenario) -> None:
+    """The generic claim (one statement per batch on either backend) turns copies away."""
+    buttons = await open_majority(sc, ["bob", "carol"])
+    claimed: list[list[str]] = []
+
+    async def claim_and_note(work: BatchWork) -> None:
+        taken = await work.claim(work.presses)
+        claimed.append(sorted(p.inbound.sender.external_id for p in taken))
+        for p in taken:
+            p.acknowledgement = "noted"
+
+    sc.app.router._batches["dv"] = claim_and_note
+    await asyncio.gather(
+        sc.app.handle(press("bob", buttons["No"], "b1")),
+        sc.app.handle(press("carol", buttons["No"], "c1")),
+    )
+    # Bob's press again (a copy the platform redelivered) and carol's next one.
+    await asyncio.gather(
+        sc.app.handle(press("bob", buttons["No"], "b1")),
+        sc.app.handle(press("carol", buttons["Yes"], "c2")),
+    )
+    assert [name for batch_ in claimed for name in batch_] == ["bob", "carol", "carol"]
+    assert acknowledgements(sc)["carol"] == ["noted", "noted"]
+    # Bob's copy went the ordinary way, which knows the update id and answers nothing.
+    assert acknowledgements(sc)["bob"] == ["noted"]
