@@ -235,8 +235,10 @@ async def test_fixed_statements_give_what_sqlalchemy_gives(db: Database) -> None
         booked = await conn.rows(BOOK_ONCE, _booking("k", {"decision": 7, "why": "ü"}))
         again = await conn.rows(BOOK_ONCE, _booking("k", {"decision": 8}))
         [read] = await conn.rows(_READ, {})
+        [payload] = await conn.rows(_PAYLOADS, {})
     assert len(booked) == 1 and again == []  # the dedup key turned the second away
     assert (read.update_key, read[1]) == ("a", NOW)
+    assert payload.payload == {"decision": 7, "why": "ü"}
     assert read.handled_at.tzinfo is not None
     async with db.sessions() as session:
         job = await session.get(Job, booked[0].id)
@@ -244,6 +246,9 @@ async def test_fixed_statements_give_what_sqlalchemy_gives(db: Database) -> None
         assert (job.payload, job.due_at, job.dedup_key) == ({"decision": 7, "why": "ü"}, NOW, "k")
     async with db.fixed_transaction() as conn:
         assert await conn.rows(BOOK_ONCE, _booking("k2", {})) != []
+
+
+_PAYLOADS = FixedStatement(lambda _d: select(Job.payload))
 
 
 def _booking(key: str, payload: dict[str, object]) -> dict[str, object]:
@@ -330,6 +335,27 @@ async def test_a_connection_lost_in_a_fixed_transaction_is_replaced(postgres_url
                 await conn.rows(_INSERT, _row("lost"))
         async with db.fixed_transaction() as conn:  # a new connection, not the dead one
             await conn.rows(_INSERT, _row("kept"))
+        assert await _keys(db) == ["kept"]
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_dropped_between_fixed_transactions_is_replaced(
+    postgres_url: str,
+) -> None:
+    db = Database(postgres_url)
+    await upgrade(db)
+    try:
+        async with db.fixed_transaction() as conn:
+            [me] = await conn.rows(_BACKEND, {})
+        async with db.transaction() as session:  # the server restarts, say
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": me.pid})
+        await asyncio.sleep(0.2)
+        async with db.fixed_transaction() as conn:
+            [now] = await conn.rows(_BACKEND, {})
+            await conn.rows(_INSERT, _row("kept"))
+        assert now.pid != me.pid
         assert await _keys(db) == ["kept"]
     finally:
         await db.dispose()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from core.db import dialects
 from core.db.checkpoints import WalCheckpointer
-from core.db.fixed import FixedConnection
+from core.db.fixed import DedicatedConnection, FixedConnection
 
 BUSY_TIMEOUT_MS = 10_000
 """How long an SQLite statement waits for a lock another process holds."""
@@ -102,24 +102,25 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         # Our trimmed subclasses of the SQLAlchemy dialects: see core.db.dialects.
         self.engine: AsyncEngine = create_async_engine(dialects.engine_url(self.url), **kwargs)
-        # The engine of fixed_transaction: on PostgreSQL its own pool, whose connections plan
-        # each prepared statement once. The hot path's statements are fixed lookups by key
-        # (``= ANY`` of an array of ids), for which the server otherwise keeps re-planning:
-        # its generic plan's estimate for an array of unknown length looks worse than the
-        # custom ones, and planning each execution cost as much as running it (measured).
-        self._fixed_plans = self.engine
+        # On PostgreSQL, the connection of fixed_transaction. It plans each prepared
+        # statement once: the hot path's statements are fixed lookups by key (``= ANY`` of
+        # an array of ids), for which the server otherwise keeps re-planning: its generic
+        # plan's estimate for an array of unknown length looks worse than the custom ones,
+        # and planning each execution cost as much as running it (measured). Not for
+        # everything: other queries (the job queue's) may depend on custom plans.
+        self._dedicated: DedicatedConnection | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self._fixed_plans = create_async_engine(
+            self._dedicated = DedicatedConnection(
                 dialects.engine_url(self.url),
-                connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+                {"plan_cache_mode": "force_generic_plan"},
+                PING_AFTER_IDLE,
             )
-            for engine in (self.engine, self._fixed_plans):
-                # Instead of pool_pre_ping (a round trip on every checkout): PING_AFTER_IDLE.
-                pool = engine.sync_engine.pool
-                event.listen(pool, "checkin", _mark_idle)
-                event.listen(pool, "checkout", _ping_if_idle(engine.sync_engine.dialect))
+            # Instead of pool_pre_ping (a round trip on every checkout): PING_AFTER_IDLE.
+            pool = self.engine.sync_engine.pool
+            event.listen(pool, "checkin", _mark_idle)
+            event.listen(pool, "checkout", _ping_if_idle(self.engine.sync_engine.dialect))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing our own transactions here keeps them in
         # arrival order; left to SQLite's busy handler, which polls with growing sleeps, an
@@ -161,25 +162,17 @@ class Database:
 
         Committed on success, rolled back on any error. For the hot paths that need no
         ORM, only statements built once: a session's own bookkeeping costs more than some
-        of the statements they run. On PostgreSQL the statements run on the asyncpg
-        connection itself, in asyncpg's transaction, with connections that plan each
-        statement once (see ``__init__``). On SQLite the transaction runs inline when it
+        of the statements they run. On PostgreSQL they run on a dedicated asyncpg
+        connection, which plans each statement once (see ``__init__``), one transaction at
+        a time. On SQLite the transaction runs inline when it
         can (see :func:`core.db.dialects.begin_inline`): keep it short and free of other
         awaits. Not re-entrant on SQLite, like :meth:`transaction`.
         """
-        if self._sqlite_turn is None:
-            async with self._fixed_plans.connect() as connection:
-                driver: Any = (await connection.get_raw_connection()).driver_connection
-                try:
-                    async with driver.transaction():
-                        yield FixedConnection(connection, driver)
-                except BaseException:
-                    # SQLAlchemy never saw this connection used: if the failure closed it,
-                    # tell the pool, or the next batch would be handed the dead one.
-                    if driver.is_closed():
-                        await connection.invalidate()
-                    raise
+        if self._dedicated is not None:
+            async with self._dedicated.transaction() as connection:
+                yield connection
             return
+        assert self._sqlite_turn is not None  # either PostgreSQL's connection or SQLite
         if self._checkpointer is not None:
             self._checkpointer.wrote()
         async with self._sqlite_turn, self.engine.connect() as connection:
@@ -195,6 +188,6 @@ class Database:
         """Stops the background checkpoints and closes every pooled connection."""
         if self._checkpointer is not None:
             await self._checkpointer.close()
-        if self._fixed_plans is not self.engine:
-            await self._fixed_plans.dispose()
+        if self._dedicated is not None:
+            await self._dedicated.close()
         await self.engine.dispose()
